@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.engine.exec;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.engine.kernel;
+
+import org.jspecify.annotations.NullMarked;

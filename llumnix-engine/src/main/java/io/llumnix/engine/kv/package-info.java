@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.engine.kv;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.engine.model;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.engine.sampling;
+
+import org.jspecify.annotations.NullMarked;

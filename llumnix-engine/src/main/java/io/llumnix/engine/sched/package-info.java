@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.engine.sched;
+
+import org.jspecify.annotations.NullMarked;

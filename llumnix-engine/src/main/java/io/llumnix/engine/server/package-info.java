@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.engine.server;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.engine.tokenizer;
+
+import org.jspecify.annotations.NullMarked;
