@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.cms;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.scheduler;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package io.llumnix.sim;
+
+import org.jspecify.annotations.NullMarked;
