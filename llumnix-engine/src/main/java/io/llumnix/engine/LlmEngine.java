@@ -8,7 +8,9 @@ import io.llumnix.core.LlumnixException;
 import io.llumnix.engine.exec.ModelExecutor;
 import io.llumnix.engine.exec.ModelShape;
 import io.llumnix.engine.sched.EngineCore;
+import io.llumnix.engine.sched.MigratingRequest;
 import io.llumnix.engine.tokenizer.Tokenizer;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -28,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class LlmEngine implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LlmEngine.class);
+    /** How long a migrated-in request waits for its caller before it is aborted as orphaned. */
+    static final long FOLLOW_TIMEOUT_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     private final String servedModelName;
     private final EngineConfig config;
@@ -36,6 +40,8 @@ public final class LlmEngine implements AutoCloseable {
     private final EngineCore core;
     private final LinkedBlockingQueue<Runnable> commands = new LinkedBlockingQueue<>();
     private final Set<String> liveIds = ConcurrentHashMap.newKeySet();
+    private final Map<String, FollowBuffer> followers = new ConcurrentHashMap<>();
+    private final Clock clock;
     private final Thread stepThread;
     private volatile EngineSnapshot snapshot;
     private volatile boolean closed;
@@ -45,6 +51,7 @@ public final class LlmEngine implements AutoCloseable {
         this.config = requireNonNull(config, "config is null");
         this.executor = requireNonNull(executor, "executor is null");
         this.tokenizer = requireNonNull(tokenizer, "tokenizer is null");
+        this.clock = requireNonNull(clock, "clock is null");
         this.core = new EngineCore(config, executor, tokenizer, clock);
         this.snapshot = core.snapshot();
         this.stepThread = Thread.ofPlatform().name("engine-step-" + servedModelName).daemon(true).unstarted(this::run);
@@ -125,6 +132,46 @@ public final class LlmEngine implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Installs a request that migrated here (its KV, if any, already written into {@code blockTable}, which
+     * this engine reserved). Its events are buffered until a caller {@link #attach}es.
+     */
+    public CompletableFuture<Void> installMigrated(MigratingRequest request, int[] blockTable) {
+        requireNonNull(request, "request is null");
+        FollowBuffer buffer = new FollowBuffer(clock.nanoTime());
+        return onStepThread(c -> {
+            if (!liveIds.add(request.requestId())) {
+                throw new IllegalStateException("request " + request.requestId() + " is already live here");
+            }
+            followers.put(request.requestId(), buffer);
+            c.installMigrated(request, blockTable, event -> {
+                if (event.isTerminal()) {
+                    liveIds.remove(event.requestId());
+                    if (buffer.attached()) {
+                        followers.remove(event.requestId());
+                    }
+                }
+                buffer.onEvent(event);
+            });
+            return null;
+        });
+    }
+
+    /**
+     * Re-attaches a caller to a request that migrated here: events from token {@code fromIndex} on are
+     * replayed from the buffer and then delivered live. False when no such request awaits a caller.
+     */
+    public boolean attach(String requestId, int fromIndex, RequestListener listener) {
+        FollowBuffer buffer = followers.get(requestId);
+        if (buffer == null || !buffer.attach(fromIndex, listener)) {
+            return false;
+        }
+        if (buffer.isTerminal()) {
+            followers.remove(requestId);
+        }
+        return true;
+    }
+
     /** The state after the latest step. */
     public EngineSnapshot snapshot() {
         return snapshot;
@@ -165,6 +212,7 @@ public final class LlmEngine implements AutoCloseable {
                     }
                 }
                 snapshot = core.snapshot();
+                abandonUnfollowed();
             } catch (InterruptedException e) {
                 if (closed) {
                     drainOnClose();
@@ -177,6 +225,23 @@ public final class LlmEngine implements AutoCloseable {
             }
         }
         drainOnClose();
+    }
+
+    /** Aborts migrated-in requests nobody re-attached to within {@link #FOLLOW_TIMEOUT_NANOS}. */
+    private void abandonUnfollowed() {
+        if (followers.isEmpty()) {
+            return;
+        }
+        long now = clock.nanoTime();
+        followers.forEach((id, buffer) -> {
+            if (!buffer.attached() && now - buffer.createdNanos() > FOLLOW_TIMEOUT_NANOS) {
+                followers.remove(id);
+                if (!buffer.isTerminal()) {
+                    log.warn("request {} migrated here but no caller re-attached within {} s; aborting it", id, FOLLOW_TIMEOUT_NANOS / 1_000_000_000L);
+                    core.abort(id);
+                }
+            }
+        });
     }
 
     private void drainOnClose() {

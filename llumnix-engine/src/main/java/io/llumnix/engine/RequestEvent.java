@@ -5,7 +5,7 @@ import io.llumnix.core.FinishReason;
 
 /**
  * What happens to a request, in order: zero or more {@link Token}s, then exactly one terminal event
- * ({@link Finished} or {@link Failed}). Delivered on the engine's step thread: listeners must not block.
+ * ({@link Finished}, {@link Failed} or {@link Migrated}). Delivered on the engine's step thread: listeners must not block.
  */
 public sealed interface RequestEvent {
 
@@ -32,6 +32,17 @@ public sealed interface RequestEvent {
      */
     record Finished(String requestId, FinishReason reason, String text, int promptTokens, int completionTokens)
             implements RequestEvent {}
+
+    /**
+     * The request moved to another instance by live migration and continues there. Terminal on this
+     * instance: a caller follows it by re-attaching to {@code dstInstanceId} at {@code dstAddress} from token
+     * {@code nextIndex} (the destination buffers tokens produced before the caller arrives). A one-instance
+     * server relays it to native clients (e.g. an SSE event {@code migrated}); plain OpenAI clients never
+     * see it because only a llumlet-managed cluster migrates.
+     *
+     * @param nextIndex index of the first token the destination produces
+     */
+    record Migrated(String requestId, String dstInstanceId, String dstAddress, int nextIndex) implements RequestEvent {}
 
     /** The request could not be served. */
     record Failed(String requestId, ErrorCode code, String message) implements RequestEvent {}

@@ -26,6 +26,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.TreeSet;
 
@@ -57,6 +58,7 @@ public final class EngineCore {
     private final TreeSet<Sequence> waiting = new TreeSet<>(PRIORITY_ORDER);
     private final List<Sequence> running = new ArrayList<>();
     private final Map<String, Sequence> live = new HashMap<>();
+    private final Map<String, Sequence> detached = new HashMap<>();
     private long nextSeqId;
     private long stepId;
     private long lastStepNanos;
@@ -67,6 +69,8 @@ public final class EngineCore {
     private long promptTokensTotal;
     private long generationTokensTotal;
     private long requestsFinished;
+    private long numMigratedIn;
+    private long numMigratedOut;
 
     public EngineCore(EngineConfig config, ModelExecutor executor, Tokenizer tokenizer, Clock clock) {
         this.config = requireNonNull(config, "config is null");
@@ -327,13 +331,195 @@ public final class EngineCore {
 
     private void remove(Sequence seq) {
         live.remove(seq.requestId);
-        if (seq.running) {
+        if (detached.remove(seq.requestId) != null) {
+            // Aborted while detached for migration: the migration will find the ticket stale.
+        } else if (seq.running) {
             running.remove(seq);
             seq.running = false;
         } else {
             waiting.remove(seq);
         }
         releaseBlocks(seq);
+    }
+
+
+    // ---------------------------------------------------------------------------------------------
+    // Live migration. Every method below runs on the step thread, between steps.
+
+    /**
+     * Marks a live request as migrating out and returns a ticket for the later calls; empty when the
+     * request is unknown or already migrating.
+     */
+    public Optional<MigrationTicket> beginMigrationOut(String requestId) {
+        Sequence seq = live.get(requestId);
+        if (seq == null || seq.migratingOut) {
+            return Optional.empty();
+        }
+        seq.migratingOut = true;
+        return Optional.of(new MigrationTicket(requestId, seq.seqId, seq.numPreemptions, seq.running, seq.numTokens()));
+    }
+
+    /** Ends a migration attempt that did not detach the request (it keeps running here). */
+    public void endMigrationOut(MigrationTicket ticket) {
+        Sequence seq = live.get(ticket.requestId());
+        if (seq != null && seq.seqId == ticket.seqId()) {
+            seq.migratingOut = false;
+        }
+    }
+
+    /**
+     * Pins the request's full, computed blocks from logical block {@code fromBlock} on, for a stage copy: each
+     * gets one more reference so it cannot be reused while another thread reads it (a full computed block is
+     * never written again). Empty when the request finished, was preempted or aborted since the ticket:
+     * the migration must then abort. {@link #unpin} must follow.
+     */
+    public Optional<int[]> pinComputedBlocks(MigrationTicket ticket, int fromBlock) {
+        Sequence seq = live.get(ticket.requestId());
+        if (seq == null || seq.seqId != ticket.seqId() || seq.numPreemptions != ticket.numPreemptions()) {
+            return Optional.empty();
+        }
+        int full = seq.numComputed / config.blockSize();
+        if (full < fromBlock) {
+            return Optional.empty();
+        }
+        int[] out = new int[full - fromBlock];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = seq.block(fromBlock + i);
+            blocks.acquire(out[i]);
+        }
+        return Optional.of(out);
+    }
+
+    /** Drops the references {@link #pinComputedBlocks} or {@link #reserveBlocks} took. */
+    public void unpin(int[] pinned) {
+        for (int b : pinned) {
+            blocks.release(b);
+        }
+    }
+
+    /**
+     * Takes the request out of its batch for the final stage (downtime starts). It keeps its blocks until
+     * {@link #completeMigrationOut} or {@link #reinstate}. Empty when the ticket is stale.
+     */
+    public Optional<DetachedRequest> detachForMigration(MigrationTicket ticket) {
+        Sequence seq = live.get(ticket.requestId());
+        if (seq == null || seq.seqId != ticket.seqId() || seq.numPreemptions != ticket.numPreemptions()) {
+            return Optional.empty();
+        }
+        if (seq.running) {
+            running.remove(seq);
+            seq.running = false;
+        } else {
+            waiting.remove(seq);
+        }
+        detached.put(seq.requestId, seq);
+        MigratingRequest state = new MigratingRequest(seq.requestId, Arrays.copyOf(seq.tokensArray(), seq.numTokens()), seq.promptLength,
+                seq.numComputed, seq.params, seq.rng.state(), seq.priority, clock.nanoTime() - seq.arrivalNanos, seq.previousTokenId,
+                seq.numPreemptions);
+        return Optional.of(new DetachedRequest(state, seq.blockTable(), clock.nanoTime()));
+    }
+
+    /** Puts a detached request back into this instance's batch (the migration failed): nothing is lost. */
+    public void reinstate(DetachedRequest d) {
+        Sequence seq = detached.remove(d.state().requestId());
+        if (seq == null) {
+            throw new IllegalStateException("request " + d.state().requestId() + " is not detached");
+        }
+        seq.migratingOut = false;
+        if (seq.numBlocks() > 0) {
+            seq.running = true;
+            running.add(seq);
+        } else {
+            waiting.add(seq);
+        }
+    }
+
+    /**
+     * The destination runs the request now: frees its blocks here and tells its listener where it went.
+     */
+    public void completeMigrationOut(DetachedRequest d, String dstInstanceId, String dstAddress) {
+        Sequence seq = detached.remove(d.state().requestId());
+        if (seq == null) {
+            throw new IllegalStateException("request " + d.state().requestId() + " is not detached");
+        }
+        live.remove(seq.requestId);
+        releaseBlocks(seq);
+        numMigratedOut++;
+        seq.listener.onEvent(new RequestEvent.Migrated(seq.requestId, dstInstanceId, dstAddress, seq.numOutputTokens()));
+    }
+
+    /**
+     * Reserves {@code n} blocks for an incoming migration, keeping {@code watermarkBlocks} free for local
+     * work; empty (nothing reserved) when there is no room.
+     */
+    public Optional<int[]> reserveBlocks(int n, int watermarkBlocks) {
+        if (blocks.numFreeBlocks() - n < watermarkBlocks) {
+            return Optional.empty();
+        }
+        int[] out = new int[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = blocks.allocate().orElseThrow();
+        }
+        return Optional.of(out);
+    }
+
+    /**
+     * Installs a migrated request whose KV for positions {@code 0 .. numComputed-1} is already written into
+     * {@code blockTable} (blocks reserved here; ownership passes to the request). A request without KV
+     * joins the waiting queue. Extra reserved blocks beyond what the request needs are released.
+     */
+    public void installMigrated(MigratingRequest m, int[] blockTable, RequestListener listener) {
+        if (live.containsKey(m.requestId())) {
+            throw new IllegalStateException("request " + m.requestId() + " is already live here");
+        }
+        int needed = blocks.blocksFor(m.numComputed());
+        if (blockTable.length < needed) {
+            throw new IllegalArgumentException("request " + m.requestId() + " needs " + needed + " blocks, got " + blockTable.length);
+        }
+        Sequence seq = new Sequence(m.requestId(), nextSeqId++, Arrays.copyOf(m.tokens(), m.promptLength()), m.params(), m.priority(),
+                clock.nanoTime() - m.ageNanos(), listener, SamplingRng.restore(m.rngState()));
+        int[] toks = m.tokens();
+        for (int i = m.promptLength(); i < toks.length; i++) {
+            seq.appendToken(toks[i]);
+            // Rebuild the text assembler's held-back state; the source already emitted this text.
+            seq.text.add(tokenizer.decodeBytes(i == 0 ? toks[0] : toks[i - 1], toks[i]));
+        }
+        seq.previousTokenId = m.previousTokenId();
+        seq.numPreemptions = m.numPreemptions();
+        for (int i = 0; i < blockTable.length; i++) {
+            if (i < needed) {
+                seq.addBlock(blockTable[i]);
+            } else {
+                blocks.release(blockTable[i]);
+            }
+        }
+        seq.numComputed = m.numComputed();
+        live.put(seq.requestId, seq);
+        numMigratedIn++;
+        if (seq.numComputed == 0) {
+            waiting.add(seq);
+        } else {
+            registerFullBlocks(seq);
+            seq.running = true;
+            running.add(seq);
+        }
+    }
+
+    /** Running requests, for the rescheduler's request selection (immutable views). */
+    public List<RunningRequestView> runningRequests() {
+        List<RunningRequestView> out = new ArrayList<>(running.size() + waiting.size());
+        for (Sequence s : running) {
+            out.add(view(s));
+        }
+        for (Sequence s : waiting) {
+            out.add(view(s));
+        }
+        return out;
+    }
+
+    private RunningRequestView view(Sequence s) {
+        return new RunningRequestView(s.requestId, s.running, s.priority, s.arrivalNanos, s.promptLength, s.numTokens(), s.numOutputTokens(),
+                s.numBlocks(), s.migratingOut);
     }
 
     /** An immutable picture of the queues and the cache now. */

@@ -34,6 +34,7 @@ final class Sequence {
     long firstTokenNanos = -1;
     int numPreemptions;
     boolean running;
+    boolean migratingOut;
 
     Sequence(String requestId, long seqId, int[] prompt, SamplingParams params, int priority, long arrivalNanos,
             RequestListener listener, SamplingRng rng) {
