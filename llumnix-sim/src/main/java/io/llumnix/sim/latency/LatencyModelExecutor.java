@@ -1,0 +1,130 @@
+package io.llumnix.sim.latency;
+
+import static java.util.Objects.requireNonNull;
+
+import io.llumnix.engine.exec.KvCacheStorage;
+import io.llumnix.engine.exec.ModelExecutor;
+import io.llumnix.engine.exec.ModelShape;
+import io.llumnix.engine.exec.SequenceChunk;
+import io.llumnix.engine.exec.StepBatch;
+import io.llumnix.engine.exec.StepOutput;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The simulator's model: computes nothing, only says how long a step would take under a {@link LatencyProfile}.
+ * A simulated instance is the real engine step loop driving this executor under a virtual clock, which advances by
+ * {@link StepOutput#elapsedNanos()}.
+ *
+ * <p>Cost of a step: chunks that decode (one token at a position past 0) count as decodes attending
+ * {@link SequenceChunk#endPos()} tokens each; every other chunk's tokens count as prefill tokens; the profile's
+ * {@link LatencyProfile#stepNanos} prices the mix. Attention over cached context during chunked prefill is not
+ * priced separately (the profile's per-token prefill cost absorbs it).
+ *
+ * <p>Tokens: every chunk that wants logits gets the same small logits array (a fresh copy, so callers may mutate
+ * it), {@code 0} everywhere except {@link #favouredToken()} at {@value #FAVOURED_LOGIT}, so greedy and sampled
+ * decoding both pick that token (others have probability below 1e-12). It must not be the tokenizer's EOS; request
+ * lengths come from {@code max_tokens} with {@code ignore_eos}, which is the step loop's job, not this class's. The
+ * model shape is synthetic: a tiny vocabulary keeps logits cheap at a thousand instances, and the context window is
+ * the profile's. There is no KV storage, so {@link #kvStorage()} is empty and migration moves only block ids (its
+ * time is the profile's {@link LatencyProfile#migrationNanos}).
+ *
+ * <p>Not thread-safe (like every executor, one step loop owns it); it holds no mutable state besides counters.
+ */
+public final class LatencyModelExecutor implements ModelExecutor {
+
+    /** Vocabulary of the synthetic shape: enough for distinct prompt contents, small enough to be free. */
+    public static final int DEFAULT_VOCAB_SIZE = 32;
+
+    /** Token the logits select by default: not 0 (unk), 1 (BOS) or 2 (EOS) in the Llama convention. */
+    public static final int DEFAULT_FAVOURED_TOKEN = 3;
+
+    static final float FAVOURED_LOGIT = 30f;
+
+    private final LatencyProfile profile;
+    private final ModelShape shape;
+    private final int favouredToken;
+    private final float[] logits;
+    private long steps;
+    private long modelledNanos;
+
+    /** The profile's executor with the default synthetic shape and favoured token. */
+    public LatencyModelExecutor(LatencyProfile profile) {
+        this(profile, syntheticShape(profile, DEFAULT_VOCAB_SIZE), DEFAULT_FAVOURED_TOKEN);
+    }
+
+    public LatencyModelExecutor(LatencyProfile profile, ModelShape shape, int favouredToken) {
+        this.profile = requireNonNull(profile, "profile is null");
+        this.shape = requireNonNull(shape, "shape is null");
+        if (favouredToken < 0 || favouredToken >= shape.vocabSize()) {
+            throw new IllegalArgumentException("favoured token " + favouredToken + " is outside the vocabulary [0, " + shape.vocabSize() + ")");
+        }
+        this.favouredToken = favouredToken;
+        this.logits = new float[shape.vocabSize()];
+        this.logits[favouredToken] = FAVOURED_LOGIT;
+    }
+
+    /** A minimal Llama-shaped model with {@code vocabSize} tokens and the profile's context window. */
+    public static ModelShape syntheticShape(LatencyProfile profile, int vocabSize) {
+        return new ModelShape(8, 8, 1, 1, 1, vocabSize, profile.maxSeqLen());
+    }
+
+    public LatencyProfile profile() {
+        return profile;
+    }
+
+    public int favouredToken() {
+        return favouredToken;
+    }
+
+    /** Steps executed so far. */
+    public long steps() {
+        return steps;
+    }
+
+    /** Sum of modelled step times so far: the instance's busy time. */
+    public long modelledNanos() {
+        return modelledNanos;
+    }
+
+    @Override
+    public ModelShape shape() {
+        return shape;
+    }
+
+    @Override
+    public Optional<KvCacheStorage> kvStorage() {
+        return Optional.empty();
+    }
+
+    @Override
+    public StepOutput execute(StepBatch batch) {
+        int prefillTokens = 0;
+        int decodes = 0;
+        long decodeContext = 0;
+        List<float[]> out = new ArrayList<>(batch.chunks().size());
+        for (SequenceChunk c : batch.chunks()) {
+            if (c.endPos() > shape.maxSeqLen()) {
+                throw new IllegalArgumentException("sequence " + c.seqId() + " reaches position " + c.endPos()
+                        + " beyond the context window " + shape.maxSeqLen());
+            }
+            if (c.tokens().length == 1 && c.startPos() > 0) {
+                decodes++;
+                decodeContext += c.endPos();
+            } else {
+                prefillTokens += c.tokens().length;
+            }
+            out.add(c.wantLogits() ? logits.clone() : StepOutput.NO_LOGITS);
+        }
+        long nanos = profile.stepNanos(prefillTokens, decodes, decodeContext);
+        steps++;
+        modelledNanos += nanos;
+        return new StepOutput(out, nanos);
+    }
+
+    @Override
+    public void close() {
+        // nothing to release
+    }
+}
