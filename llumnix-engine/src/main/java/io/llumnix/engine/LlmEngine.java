@@ -5,12 +5,14 @@ import static java.util.Objects.requireNonNull;
 import io.llumnix.core.Clock;
 import io.llumnix.core.ErrorCode;
 import io.llumnix.core.LlumnixException;
+import io.llumnix.engine.exec.KvCacheStorage;
 import io.llumnix.engine.exec.ModelExecutor;
 import io.llumnix.engine.exec.ModelShape;
 import io.llumnix.engine.sched.EngineCore;
 import io.llumnix.engine.sched.MigratingRequest;
 import io.llumnix.engine.tokenizer.Tokenizer;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -78,6 +80,16 @@ public final class LlmEngine implements AutoCloseable {
 
     public EngineConfig config() {
         return config;
+    }
+
+    /** The KV storage, when the executor has real storage (migration copies blocks through it). */
+    public Optional<KvCacheStorage> kvStorage() {
+        return executor.kvStorage();
+    }
+
+    /** KV blocks needed to hold {@code numTokens} tokens. */
+    public int blocksFor(int numTokens) {
+        return (numTokens + config.blockSize() - 1) / config.blockSize();
     }
 
     /**

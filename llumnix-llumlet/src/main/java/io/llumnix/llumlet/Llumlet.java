@@ -1,0 +1,160 @@
+package io.llumnix.llumlet;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.llumnix.core.Clock;
+import io.llumnix.core.InstanceStatus;
+import io.llumnix.engine.EngineSnapshot;
+import io.llumnix.engine.LlmEngine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The agent beside one engine instance: serves the {@code Llumlet} gRPC service (migrations in and out,
+ * abort, status) and migrates requests to other llumlets. Runs in the engine's process.
+ *
+ * <p>Thread-safe. Migrations run on virtual threads, bounded by the migrate-out and migrate-in slots.
+ */
+public final class Llumlet implements AutoCloseable {
+
+    private final LlmEngine engine;
+    private final LlumletConfig config;
+    private final Clock clock;
+    private final LlumletChannels channels = new LlumletChannels();
+    private final Semaphore outSlots;
+    private final Semaphore inSlots;
+    private final ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private final MigrationSource source;
+    private final Server server;
+
+    private Llumlet(LlmEngine engine, LlumletConfig config, Clock clock) {
+        this.engine = requireNonNull(engine, "engine is null");
+        this.config = requireNonNull(config, "config is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.outSlots = new Semaphore(config.migration().migrateOutSlots());
+        this.inSlots = new Semaphore(config.migration().migrateInSlots());
+        this.source = new MigrationSource(engine, config.instanceId(), config.migration(), channels, clock);
+        this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
+                .executor(virtualThreads)
+                .maxInboundMessageSize(LlumletChannels.MAX_MESSAGE_BYTES)
+                .flowControlWindow(8 * 1024 * 1024)
+                .addService(new LlumletService(this))
+                .build();
+    }
+
+    /** Starts the gRPC server. */
+    public static Llumlet start(LlmEngine engine, LlumletConfig config, Clock clock) {
+        Llumlet l = new Llumlet(engine, config, clock);
+        try {
+            l.server.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start the llumlet on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+        }
+        return l;
+    }
+
+    public String instanceId() {
+        return config.instanceId();
+    }
+
+    /** The gRPC address peers dial: {@code host:port}. */
+    public String address() {
+        return config.host() + ":" + server.getPort();
+    }
+
+    public LlmEngine engine() {
+        return engine;
+    }
+
+    LlumletConfig config() {
+        return config;
+    }
+
+    Semaphore inSlots() {
+        return inSlots;
+    }
+
+    /**
+     * Migrates one request to the llumlet at {@code dstAddress}; completes when the migration committed,
+     * aborted (the request then still runs here) or was skipped. Waits for a free migrate-out slot.
+     */
+    public CompletableFuture<MigrationOutcome> migrate(String requestId, String dstAddress, boolean recompute) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                outSlots.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new MigrationOutcome(requestId, MigrationOutcome.Result.SKIPPED, "interrupted", 0, 0, 0, 0, 0);
+            }
+            try {
+                return source.migrate(requestId, dstAddress, recompute);
+            } finally {
+                outSlots.release();
+            }
+        }, virtualThreads);
+    }
+
+    /** Migrates the requests a rule and order select (see {@link RequestSelection}). */
+    public CompletableFuture<List<MigrationOutcome>> migrateSelected(RequestSelection.Rule rule, RequestSelection.Order order, double value,
+            String dstAddress, boolean recompute) {
+        return engine.onStepThread(c -> RequestSelection.select(c.runningRequests(), rule, order, value))
+                .thenCompose(ids -> {
+                    List<CompletableFuture<MigrationOutcome>> all = ids.stream().map(id -> migrate(id, dstAddress, recompute)).toList();
+                    return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
+                            .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
+                });
+    }
+
+    /** This instance's status in the cluster's terms. */
+    public InstanceStatus status() {
+        EngineSnapshot s = engine.snapshot();
+        int loading = config.migration().migrateInSlots() - inSlots.availablePermits();
+        return new InstanceStatus(
+                config.instanceId(),
+                true,
+                clock.currentTimeMillis(),
+                s.stepId(),
+                config.inferType(),
+                config.unitId(),
+                config.nodeId(),
+                s.numWaiting(),
+                s.numRunning(),
+                loading,
+                s.numRunningDecodes(),
+                (long) s.numTotalBlocks() * s.blockSize(),
+                (long) s.numUsedBlocks() * s.blockSize(),
+                s.blockSize(),
+                s.uncomputedWaitingPrefillTokens(),
+                s.uncomputedRunningPrefillTokens(),
+                s.runningDecodeTokens(),
+                s.headOfLineBlocks(),
+                inSlots.availablePermits(),
+                outSlots.availablePermits(),
+                0L,
+                0L,
+                s.waitingRequestIds(),
+                List.of(),
+                s.lastStepNanos() / 1e6);
+    }
+
+    @Override
+    public void close() {
+        server.shutdownNow();
+        try {
+            server.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        channels.close();
+        virtualThreads.shutdownNow();
+    }
+}

@@ -1,0 +1,62 @@
+package io.llumnix.llumlet;
+
+import java.time.Duration;
+
+/**
+ * How migrations run on one instance.
+ *
+ * @param maxStages stages of copying while the request keeps decoding, at most ({@code --migration-max-stages})
+ * @param lastStageMaxBlocks once no more than this many blocks remain, the source pauses the request and
+ *     sends the rest ({@code --migration-last-stage-max-blocks})
+ * @param stepTimeout how long one handshake step (reserve, stage, commit) may take before the migration aborts
+ * @param migrateOutSlots concurrent migrations out of this instance
+ * @param migrateInSlots concurrent migrations into this instance
+ * @param watermarkBlocks blocks a destination keeps free for its own work when reserving
+ * @param maxMessageBytes KV bytes per gRPC message (blocks of a layer are fused up to this size)
+ */
+public record MigrationConfig(
+        int maxStages,
+        int lastStageMaxBlocks,
+        Duration stepTimeout,
+        int migrateOutSlots,
+        int migrateInSlots,
+        int watermarkBlocks,
+        int maxMessageBytes) {
+
+    public MigrationConfig {
+        if (maxStages < 1) {
+            throw new IllegalArgumentException("--migration-max-stages must be at least 1, got " + maxStages);
+        }
+        if (lastStageMaxBlocks < 0) {
+            throw new IllegalArgumentException("--migration-last-stage-max-blocks must be >= 0, got " + lastStageMaxBlocks);
+        }
+        if (migrateOutSlots < 1 || migrateInSlots < 1) {
+            throw new IllegalArgumentException("migration slots must be at least 1: out " + migrateOutSlots + ", in " + migrateInSlots);
+        }
+        if (watermarkBlocks < 0) {
+            throw new IllegalArgumentException("watermark must be >= 0, got " + watermarkBlocks);
+        }
+        if (maxMessageBytes < 64 * 1024 || maxMessageBytes > 64 * 1024 * 1024) {
+            throw new IllegalArgumentException("maxMessageBytes must be in [64 KiB, 64 MiB], got " + maxMessageBytes);
+        }
+        if (stepTimeout.isNegative() || stepTimeout.isZero()) {
+            throw new IllegalArgumentException("stepTimeout must be positive, got " + stepTimeout);
+        }
+    }
+
+    public static MigrationConfig defaults() {
+        return new MigrationConfig(3, 4, Duration.ofSeconds(30), 1, 2, 0, 4 * 1024 * 1024);
+    }
+
+    public MigrationConfig withMaxStages(int n) {
+        return new MigrationConfig(n, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes);
+    }
+
+    public MigrationConfig withStepTimeout(Duration d) {
+        return new MigrationConfig(maxStages, lastStageMaxBlocks, d, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes);
+    }
+
+    public MigrationConfig withSlots(int out, int in) {
+        return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, out, in, watermarkBlocks, maxMessageBytes);
+    }
+}
