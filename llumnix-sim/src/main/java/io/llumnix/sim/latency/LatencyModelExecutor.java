@@ -8,9 +8,11 @@ import io.llumnix.engine.exec.ModelShape;
 import io.llumnix.engine.exec.SequenceChunk;
 import io.llumnix.engine.exec.StepBatch;
 import io.llumnix.engine.exec.StepOutput;
+import io.llumnix.engine.tokenizer.SyntheticTokenizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.LongConsumer;
 
 /**
  * The simulator's model: computes nothing, only says how long a step would take under a {@link LatencyProfile}.
@@ -24,7 +26,7 @@ import java.util.Optional;
  *
  * <p>Tokens: every chunk that wants logits gets the same small logits array (a fresh copy, so callers may mutate
  * it), {@code 0} everywhere except {@link #favouredToken()} at {@value #FAVOURED_LOGIT}, so greedy and sampled
- * decoding both pick that token (others have probability below 1e-12). It must not be the tokenizer's EOS; request
+ * decoding both pick that token (each other token has probability below 1e-13). It must not be the tokenizer's EOS; request
  * lengths come from {@code max_tokens} with {@code ignore_eos}, which is the step loop's job, not this class's. The
  * model shape is synthetic: a tiny vocabulary keeps logits cheap at a thousand instances, and the context window is
  * the profile's. There is no KV storage, so {@link #kvStorage()} is empty and migration moves only block ids (its
@@ -34,11 +36,14 @@ import java.util.Optional;
  */
 public final class LatencyModelExecutor implements ModelExecutor {
 
-    /** Vocabulary of the synthetic shape: enough for distinct prompt contents, small enough to be free. */
-    public static final int DEFAULT_VOCAB_SIZE = 32;
+    /**
+     * Vocabulary of the default synthetic shape: the engine's {@link SyntheticTokenizer} of this size decodes every
+     * id, so a simulated instance pairs this executor with {@code new SyntheticTokenizer(DEFAULT_VOCAB_SIZE)}.
+     */
+    public static final int DEFAULT_VOCAB_SIZE = SyntheticTokenizer.MIN_VOCAB_SIZE + 1;
 
-    /** Token the logits select by default: not 0 (unk), 1 (BOS) or 2 (EOS) in the Llama convention. */
-    public static final int DEFAULT_FAVOURED_TOKEN = 3;
+    /** Token the logits select by default: the first made-up word of the synthetic tokenizer, never BOS or EOS. */
+    public static final int DEFAULT_FAVOURED_TOKEN = SyntheticTokenizer.MIN_VOCAB_SIZE;
 
     static final float FAVOURED_LOGIT = 30f;
 
@@ -46,16 +51,27 @@ public final class LatencyModelExecutor implements ModelExecutor {
     private final ModelShape shape;
     private final int favouredToken;
     private final float[] logits;
+    private final LongConsumer advanceClock;
     private long steps;
     private long modelledNanos;
 
     /** The profile's executor with the default synthetic shape and favoured token. */
     public LatencyModelExecutor(LatencyProfile profile) {
-        this(profile, syntheticShape(profile, DEFAULT_VOCAB_SIZE), DEFAULT_FAVOURED_TOKEN);
+        this(profile, nanos -> { });
     }
 
-    public LatencyModelExecutor(LatencyProfile profile, ModelShape shape, int favouredToken) {
+    /**
+     * The profile's executor with the default shape and favoured token that, inside every step, passes the step's
+     * modelled duration to {@code advanceClock}: a simulated instance advances its virtual clock there, so the token
+     * events the step loop emits after the step carry the step's end time.
+     */
+    public LatencyModelExecutor(LatencyProfile profile, LongConsumer advanceClock) {
+        this(profile, syntheticShape(profile, DEFAULT_VOCAB_SIZE), DEFAULT_FAVOURED_TOKEN, advanceClock);
+    }
+
+    public LatencyModelExecutor(LatencyProfile profile, ModelShape shape, int favouredToken, LongConsumer advanceClock) {
         this.profile = requireNonNull(profile, "profile is null");
+        this.advanceClock = requireNonNull(advanceClock, "advanceClock is null");
         this.shape = requireNonNull(shape, "shape is null");
         if (favouredToken < 0 || favouredToken >= shape.vocabSize()) {
             throw new IllegalArgumentException("favoured token " + favouredToken + " is outside the vocabulary [0, " + shape.vocabSize() + ")");
@@ -120,6 +136,7 @@ public final class LatencyModelExecutor implements ModelExecutor {
         long nanos = profile.stepNanos(prefillTokens, decodes, decodeContext);
         steps++;
         modelledNanos += nanos;
+        advanceClock.accept(nanos);
         return new StepOutput(out, nanos);
     }
 
