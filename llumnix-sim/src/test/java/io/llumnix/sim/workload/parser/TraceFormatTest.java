@@ -38,9 +38,12 @@ class TraceFormatTest {
     }
 
     @Test
-    void shared_traces_are_found_from_a_subdirectory() {
+    void shared_traces_are_found_from_a_subdirectory() throws Exception {
         Path found = SharedTraces.locate(Path.of("").toAbsolutePath().resolve("src/test")).orElseThrow();
         assertThat(found.resolve(SharedTraces.AZURE_CONV)).exists();
-        assertThat(SharedTraces.locate(tmp)).isEmpty();
+
+        Path traces = Files.createDirectories(tmp.resolve("checkout/shared/traces"));
+        Path deep = Files.createDirectories(tmp.resolve("checkout/main/llumnix-sim/src"));
+        assertThat(SharedTraces.locate(deep)).contains(traces);
     }
 }
