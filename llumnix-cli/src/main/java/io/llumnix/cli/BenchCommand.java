@@ -1,0 +1,17 @@
+package io.llumnix.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code llumnix bench}: groups the benchmarks. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
+        subcommands = {BenchEngineCommand.class})
+final class BenchCommand implements Runnable {
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "choose a benchmark: engine");
+    }
+}

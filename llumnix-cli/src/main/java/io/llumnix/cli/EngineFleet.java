@@ -1,0 +1,207 @@
+package io.llumnix.cli;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * N {@code llumnix engine} child processes on free loopback ports: launched with the same Java and
+ * classpath as this process, their output relayed line by line with an {@code [engine-i]} prefix, and
+ * ready once each answers {@code /health}. Children follow this process out if it dies
+ * ({@code --exit-with-parent}), and {@link #close()} stops them (SIGTERM, then SIGKILL after a grace period).
+ *
+ * <p>Thread-safe.
+ */
+final class EngineFleet implements AutoCloseable {
+
+    private static final Pattern SERVING = Pattern.compile(Pattern.quote(EngineCommand.SERVING_PREFIX) + ".* at (http://\\S+)\\s*$");
+    private static final Duration STOP_GRACE = Duration.ofSeconds(10);
+
+    /** One child engine. */
+    record Instance(int index, Process process, URI baseUrl) {
+        boolean alive() {
+            return process.isAlive();
+        }
+
+        long pid() {
+            return process.pid();
+        }
+    }
+
+    private final List<Instance> instances;
+    private final PrintStream log;
+    private volatile boolean closing;
+
+    private EngineFleet(List<Instance> instances, PrintStream log) {
+        this.instances = List.copyOf(instances);
+        this.log = log;
+        for (Instance i : this.instances) {
+            i.process().onExit().thenAccept(p -> {
+                if (!closing) {
+                    logLine("llumnix serve: engine-" + i.index() + " (pid " + p.pid() + ") exited with code " + p.exitValue()
+                            + "; routing around it");
+                }
+            });
+        }
+    }
+
+    /**
+     * Starts {@code count} engines with {@code engineArgs} (the {@code engine} subcommand's flags, minus
+     * host and port) and waits until all are healthy or {@code timeout} passes.
+     */
+    static EngineFleet launch(int count, List<String> engineArgs, PrintStream log, Duration timeout) throws InterruptedException {
+        requireNonNull(log, "log is null");
+        List<Process> processes = new ArrayList<>();
+        List<CompletableFuture<URI>> urls = new ArrayList<>();
+        try {
+            for (int i = 0; i < count; i++) {
+                List<String> command = new ArrayList<>(javaCommand());
+                command.addAll(List.of("engine", "--host", "127.0.0.1", "--port", "0", "--exit-with-parent"));
+                command.addAll(engineArgs);
+                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                processes.add(p);
+                urls.add(relayOutput(i, p, log));
+            }
+            long deadline = System.nanoTime() + timeout.toNanos();
+            List<Instance> instances = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                URI url = urls.get(i).get(remaining(deadline), TimeUnit.NANOSECONDS);
+                awaitHealthy(url, deadline, processes.get(i), i);
+                instances.add(new Instance(i, processes.get(i), url));
+            }
+            return new EngineFleet(instances, log);
+        } catch (IOException e) {
+            stopAll(processes);
+            throw new UserException("cannot start an engine process: " + e.getMessage(), e);
+        } catch (ExecutionException e) {
+            stopAll(processes);
+            throw new UserException(String.valueOf(e.getCause().getMessage()), e.getCause());
+        } catch (TimeoutException e) {
+            stopAll(processes);
+            throw new UserException("engine instances did not start within " + timeout.toSeconds() + " s");
+        } catch (InterruptedException | RuntimeException e) {
+            stopAll(processes);
+            throw e;
+        }
+    }
+
+    List<Instance> instances() {
+        return instances;
+    }
+
+    List<Instance> liveInstances() {
+        return instances.stream().filter(Instance::alive).toList();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        stopAll(instances.stream().map(Instance::process).toList());
+    }
+
+    private static void stopAll(List<Process> processes) {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        long deadline = System.nanoTime() + STOP_GRACE.toNanos();
+        for (Process p : processes) {
+            try {
+                if (!p.waitFor(Math.max(0, remaining(deadline)), TimeUnit.NANOSECONDS)) {
+                    p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                p.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** This JVM's executable, its flags that matter to the engine, and its classpath, then the main class. */
+    static List<String> javaCommand() {
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-XX:+UseParallelGC",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName());
+    }
+
+    private static CompletableFuture<URI> relayOutput(int index, Process process, PrintStream log) {
+        CompletableFuture<URI> url = new CompletableFuture<>();
+        Thread.ofVirtual().name("engine-" + index + "-output").start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    synchronized (log) {
+                        log.println("[engine-" + index + "] " + line);
+                    }
+                    Matcher m = SERVING.matcher(line);
+                    if (!url.isDone() && m.find()) {
+                        url.complete(URI.create(m.group(1)));
+                    }
+                }
+            } catch (IOException e) {
+                // The stream closes when the child exits; nothing more to relay.
+            }
+            if (!url.isDone()) {
+                int code;
+                try {
+                    code = process.waitFor();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    code = -1;
+                }
+                url.completeExceptionally(new UserException("engine-" + index + " exited with code " + code + " before listening (see its output above)"));
+            }
+        });
+        return url;
+    }
+
+    private static void awaitHealthy(URI baseUrl, long deadline, Process process, int index) throws InterruptedException, TimeoutException {
+        try (HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()) {
+            HttpRequest health = HttpRequest.newBuilder(baseUrl.resolve("/health")).timeout(Duration.ofSeconds(2)).GET().build();
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new UserException("engine-" + index + " exited with code " + process.exitValue() + " while starting");
+                }
+                try {
+                    if (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                        return;
+                    }
+                } catch (IOException e) {
+                    // not up yet
+                }
+                if (remaining(deadline) <= 0) {
+                    throw new TimeoutException();
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private static long remaining(long deadline) {
+        return deadline - System.nanoTime();
+    }
+
+    private void logLine(String line) {
+        synchronized (log) {
+            log.println(line);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.llumnix.cli;
+
+import io.llumnix.engine.model.SyntheticSpec;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code llumnix serve}: N engine instances as child processes behind one round-robin front door (for now;
+ * later issues put the gateway, scheduler and rescheduler here). Without {@code --model} it serves the
+ * staged stories260K model, found relative to the repository root ({@code LLUMNIX_HOME}, set by the
+ * {@code ./llumnix} script, else the working directory) with its {@code tok512.bin}.
+ */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = "Starts N engine instances (child processes) behind one OpenAI-compatible front door; stops them on exit.")
+final class ServeCommand implements Callable<Integer> {
+
+    static final String DEFAULT_MODEL = "../shared/models/stories260K/stories260K.bin";
+    static final String DEFAULT_TOKENIZER_NAME = "tok512.bin";
+    static final Duration STARTUP_TIMEOUT = Duration.ofSeconds(120);
+
+    @Option(names = "--instances", paramLabel = "N", defaultValue = "2", description = "Engine instances to run (default ${DEFAULT-VALUE}).")
+    int instances = 2;
+
+    @Option(names = "--host", paramLabel = "HOST", defaultValue = "127.0.0.1", description = "Interface of the front door (default ${DEFAULT-VALUE}).")
+    String host = "127.0.0.1";
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8000", description = "Port of the front door; 0 picks a free one (default ${DEFAULT-VALUE}).")
+    int port = 8000;
+
+    @Option(names = "--model", paramLabel = "PATH|synthetic:SPEC",
+            description = "Model of every instance (default: " + DEFAULT_MODEL + " under the repository root).")
+    Optional<String> model = Optional.empty();
+
+    @Option(names = "--tokenizer", paramLabel = "PATH",
+            description = "Tokenizer (default: " + DEFAULT_TOKENIZER_NAME + " beside the default model; none for an explicit --model).")
+    Optional<Path> tokenizer = Optional.empty();
+
+    @Option(names = "--served-model-name", paramLabel = "NAME", description = "Model name clients send (default: the checkpoint's file name).")
+    Optional<String> servedModelName = Optional.empty();
+
+    @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "Engine seed for requests without one (default ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Mixin
+    EngineOptions engineOptions = new EngineOptions();
+
+    @ParentCommand
+    Main main;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Running running = start(main.err());
+        main.out().println("llumnix serve: " + running.fleet().instances().size() + " engine instances behind " + running.frontDoor().baseUrl());
+        main.out().flush();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("llumnix-serve-shutdown").unstarted(() -> {
+            running.close();
+            stopped.countDown();
+        }));
+        stopped.await();
+        return 0;
+    }
+
+    /** Launches the instances and the front door; the caller closes the result (which stops the children). */
+    Running start(PrintStream log) throws InterruptedException {
+        if (instances < 1) {
+            throw new UserException("--instances must be at least 1, got " + instances);
+        }
+        EngineFleet fleet = EngineFleet.launch(instances, engineArgs(), log, STARTUP_TIMEOUT);
+        Thread stopChildren = Thread.ofPlatform().unstarted(fleet::close);
+        try {
+            Runtime.getRuntime().addShutdownHook(stopChildren);
+            RoundRobinFrontDoor door = RoundRobinFrontDoor.start(host, port,
+                    () -> fleet.liveInstances().stream().map(EngineFleet.Instance::baseUrl).toList(), log);
+            return new Running(fleet, door, stopChildren);
+        } catch (RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
+    }
+
+    /** The child engine flags: model, tokenizer, name, seed and the engine options that were set. */
+    List<String> engineArgs() {
+        Path home = Path.of(Optional.ofNullable(System.getenv("LLUMNIX_HOME")).orElse("."));
+        List<String> args = new ArrayList<>();
+        String modelArg;
+        Optional<Path> tokenizerPath = tokenizer;
+        if (model.isPresent()) {
+            modelArg = model.get();
+        } else {
+            Path defaultModel = home.resolve(DEFAULT_MODEL).toAbsolutePath().normalize();
+            modelArg = defaultModel.toString();
+            if (tokenizerPath.isEmpty()) {
+                tokenizerPath = Optional.of(defaultModel.resolveSibling(DEFAULT_TOKENIZER_NAME));
+            }
+        }
+        if (!SyntheticSpec.matches(modelArg)) {
+            Path p = Path.of(modelArg).toAbsolutePath().normalize();
+            if (!Files.isRegularFile(p)) {
+                throw new UserException("--model: no such file: " + p + (model.isEmpty() ? " (set LLUMNIX_HOME or pass --model)" : ""));
+            }
+            modelArg = p.toString();
+        }
+        args.addAll(List.of("--model", modelArg));
+        if (tokenizerPath.isPresent()) {
+            ModelOptions.requireFile(tokenizerPath.get(), "--tokenizer");
+            args.addAll(List.of("--tokenizer", tokenizerPath.get().toAbsolutePath().normalize().toString()));
+        }
+        servedModelName.ifPresent(n -> args.addAll(List.of("--served-model-name", n)));
+        args.addAll(List.of("--seed", Long.toString(seed)));
+        args.addAll(engineOptions.toArgs());
+        return args;
+    }
+
+    /** A running serve: the children and the front door. */
+    record Running(EngineFleet fleet, RoundRobinFrontDoor frontDoor, Thread shutdownHook) implements AutoCloseable {
+
+        List<URI> instanceUrls() {
+            return fleet.instances().stream().map(EngineFleet.Instance::baseUrl).toList();
+        }
+
+        @Override
+        public void close() {
+            try {
+                frontDoor.close();
+            } finally {
+                fleet.close();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(shutdownHook);
+                } catch (IllegalStateException e) {
+                    // Already shutting down: the hook is running or has run.
+                }
+            }
+        }
+    }
+}
