@@ -30,6 +30,10 @@ public final class ClusterSnapshot {
     private final Map<String, Integer> indexById;
     private final int[][] indicesByType;
     private final long takenAtMs;
+    private final boolean anyReserved;
+    private final boolean anyUnschedulable;
+    private final boolean anyWithoutStatus;
+    private final long oldestStatusMs;
 
     private ClusterSnapshot(List<InstanceView> sorted, long takenAtMs) {
         this.instances = List.copyOf(sorted);
@@ -51,10 +55,25 @@ public final class ClusterSnapshot {
         for (int t = 0; t < counts.length; t++) {
             indicesByType[t] = new int[counts[t]];
         }
+        boolean reserved = false;
+        boolean unschedulable = false;
+        boolean withoutStatus = false;
+        long oldest = Long.MAX_VALUE;
         for (int i = 0; i < n; i++) {
-            int t = loads[i].inferType.ordinal();
+            InstanceLoad l = loads[i];
+            int t = l.inferType.ordinal();
             indicesByType[t][fill[t]++] = i;
+            reserved |= !instances.get(i).metadata().reservedRole().isEmpty();
+            unschedulable |= l.hasStatus && !l.schedulable;
+            withoutStatus |= !l.hasStatus;
+            if (l.hasStatus) {
+                oldest = Math.min(oldest, l.timestampMs);
+            }
         }
+        this.anyReserved = reserved;
+        this.anyUnschedulable = unschedulable;
+        this.anyWithoutStatus = withoutStatus;
+        this.oldestStatusMs = oldest;
     }
 
     /** A snapshot of these instances (any order; sorted here). */
@@ -110,6 +129,26 @@ public final class ClusterSnapshot {
     public OptionalDouble metric(SchedulingMetric metric, String instanceId, MetricParams params) {
         int i = indexOf(instanceId);
         return i < 0 ? OptionalDouble.empty() : OptionalDouble.of(metric.compute(loads[i], 0, 0, 0, 0, params));
+    }
+
+    /** Whether some instance is reserved for a role (else the reserved-role filter cannot reject anyone). */
+    boolean anyReserved() {
+        return anyReserved;
+    }
+
+    /** Whether some status says "not schedulable". */
+    boolean anyUnschedulable() {
+        return anyUnschedulable;
+    }
+
+    /** Whether some instance has no live status. */
+    boolean anyWithoutStatus() {
+        return anyWithoutStatus;
+    }
+
+    /** Timestamp of the oldest status ({@link Long#MAX_VALUE} when there is none). */
+    long oldestStatusMs() {
+        return oldestStatusMs;
     }
 
     int indexOf(String instanceId) {

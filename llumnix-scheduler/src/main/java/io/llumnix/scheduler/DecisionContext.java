@@ -19,7 +19,8 @@ final class DecisionContext {
     final ScheduleRequest request;
     final long nowMs;
     final MetricParams params;
-    final List<InstanceFilter> filters;
+    /** The filters that can reject someone in this decision; the rest are dropped up front. */
+    final InstanceFilter[] filters;
     boolean fallbackPass;
     private final int[] hitTokens;
     private Set<String> excludedNodes = Set.of();
@@ -32,7 +33,7 @@ final class DecisionContext {
         this.request = request;
         this.nowMs = nowMs;
         this.params = params;
-        this.filters = filters;
+        this.filters = relevant(filters);
         if (matchedBlocks.isEmpty()) {
             this.hitTokens = NO_HITS;
         } else {
@@ -62,10 +63,21 @@ final class DecisionContext {
         }
     }
 
+    private InstanceFilter[] relevant(List<InstanceFilter> all) {
+        List<InstanceFilter> kept = new java.util.ArrayList<>(all.size());
+        for (InstanceFilter f : all) {
+            if (f.canReject(this)) {
+                kept.add(f);
+            }
+        }
+        return kept.toArray(InstanceFilter[]::new);
+    }
+
     /** Whether instance {@code i} passes every filter of the current pass. */
     boolean passes(int i) {
-        for (int f = 0, n = filters.size(); f < n; f++) {
-            InstanceFilter filter = filters.get(f);
+        InstanceFilter[] fs = filters;
+        for (int f = 0; f < fs.length; f++) {
+            InstanceFilter filter = fs[f];
             if (fallbackPass && filter.soft()) {
                 continue;
             }

@@ -18,6 +18,14 @@ sealed interface InstanceFilter {
     boolean accept(int i, DecisionContext ctx);
 
     /**
+     * Whether this filter could reject any instance of this decision's snapshot and request; when not, the
+     * decision skips it (most decisions: nobody is draining, stale, reserved or excluded).
+     */
+    default boolean canReject(DecisionContext ctx) {
+        return true;
+    }
+
+    /**
      * Drops instances whose status says they take no new requests (draining, stopping, stopped stepping).
      * With {@code requireStatus} (full mode) an instance without a live status is dropped too.
      */
@@ -30,6 +38,11 @@ sealed interface InstanceFilter {
         @Override
         public boolean soft() {
             return false;
+        }
+
+        @Override
+        public boolean canReject(DecisionContext ctx) {
+            return ctx.snapshot.anyUnschedulable() || requireStatus && ctx.snapshot.anyWithoutStatus();
         }
 
         @Override
@@ -55,6 +68,11 @@ sealed interface InstanceFilter {
         @Override
         public boolean soft() {
             return false;
+        }
+
+        @Override
+        public boolean canReject(DecisionContext ctx) {
+            return ctx.nowMs - ctx.snapshot.oldestStatusMs() > maxAgeMs;
         }
 
         @Override
@@ -131,6 +149,11 @@ sealed interface InstanceFilter {
         }
 
         @Override
+        public boolean canReject(DecisionContext ctx) {
+            return ctx.snapshot.anyReserved();
+        }
+
+        @Override
         public boolean accept(int i, DecisionContext ctx) {
             String reserved = ctx.snapshot.view(i).metadata().reservedRole();
             return reserved.isEmpty() || reserved.equals(ctx.request.role());
@@ -173,6 +196,11 @@ sealed interface InstanceFilter {
         @Override
         public boolean soft() {
             return false;
+        }
+
+        @Override
+        public boolean canReject(DecisionContext ctx) {
+            return !ctx.request.excludedInstanceIds().isEmpty();
         }
 
         @Override

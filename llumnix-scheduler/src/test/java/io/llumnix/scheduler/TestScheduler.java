@@ -160,6 +160,19 @@ final class TestScheduler {
     }
 
     @Test
+    void schedule_skippedFiltersStillApplyWhenTheyCanReject() {
+        TestingCluster.Status stale = instance("a");
+        stale.timestampMs = TestingCluster.NOW_MS - 60_001;
+        TestingCluster.Status reserved = instance("b");
+        reserved.reservedRole = "vip";
+        Scheduler s = scheduler(SchedulerConfig.defaults(), snapshot(stale, reserved, instance("c"), instance("d")));
+
+        assertThat(dispatchedTo(s.schedule(ScheduleRequest.of("r1", 1)))).isEqualTo("c");
+        assertThat(dispatchedTo(s.schedule(ScheduleRequest.of("r2", 1).withExcluded(Set.of("d"))))).isEqualTo("c");
+        assertThat(dispatchedTo(s.schedule(ScheduleRequest.of("r3", 1).withRole("vip")))).isEqualTo("b");
+    }
+
+    @Test
     void flood_pilesEverythingOnOneInstance() {
         Scheduler s = scheduler(SchedulerConfig.builder().schedulingPolicy("flood").build(),
                 snapshot(instance("a"), instance("b")));
