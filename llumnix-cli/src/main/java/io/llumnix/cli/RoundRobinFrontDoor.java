@@ -143,6 +143,9 @@ final class RoundRobinFrontDoor implements AutoCloseable {
     }
 
     private void badGateway(HttpServerResponse resp, URI target, Throwable cause) {
+        if (resp.closed()) {
+            return; // the client left first; resetting the upstream request was our doing
+        }
         synchronized (log) {
             log.println("llumnix serve: forwarding to " + target + " failed: " + cause);
         }
