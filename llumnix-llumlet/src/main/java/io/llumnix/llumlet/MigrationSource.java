@@ -118,7 +118,7 @@ final class MigrationSource {
                 for (int stage = 0; stage < config.maxStages(); stage++) {
                     int from = sent;
                     int[] pinned = onStep(c -> c.pinComputedBlocks(ticket, from))
-                            .orElseThrow(() -> new MigrationAbort("the request finished, was preempted or aborted"));
+                            .orElseThrow(() -> new MigrationAbort("the request finished, was preempted or aborted during stage " + from));
                     try {
                         if (pinned.length == 0 || (stage > 0 && pinned.length <= config.lastStageMaxBlocks())) {
                             break;
@@ -136,7 +136,7 @@ final class MigrationSource {
             }
 
             DetachedRequest d = onStep(c -> c.detachForMigration(ticket))
-                    .orElseThrow(() -> new MigrationAbort("the request finished, was preempted or aborted"));
+                    .orElseThrow(() -> new MigrationAbort("the request finished, was preempted or aborted before the last stage"));
             detached = Optional.of(d);
             MigratingRequest state = d.state();
             if (recompute) {
