@@ -8,9 +8,15 @@ import io.llumnix.core.Clock;
 import io.llumnix.core.InstanceStatus;
 import io.llumnix.engine.EngineSnapshot;
 import io.llumnix.engine.LlmEngine;
+import io.llumnix.engine.sched.RunningRequestView;
+import io.llumnix.scheduler.rescheduling.MigratableRequest;
+import io.llumnix.scheduler.rescheduling.MigrationRule;
+import io.llumnix.scheduler.rescheduling.RequestOrder;
+import io.llumnix.scheduler.rescheduling.RequestSelection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -103,15 +109,45 @@ public final class Llumlet implements AutoCloseable {
         }, virtualThreads);
     }
 
-    /** Migrates the requests a rule and order select (see {@link RequestSelection}). */
-    public CompletableFuture<List<MigrationOutcome>> migrateSelected(RequestSelection.Rule rule, RequestSelection.Order order, double value,
-            String dstAddress, boolean recompute) {
-        return engine.onStepThread(c -> RequestSelection.select(c.runningRequests(), rule, order, value))
-                .thenCompose(ids -> {
-                    List<CompletableFuture<MigrationOutcome>> all = ids.stream().map(id -> migrate(id, dstAddress, recompute)).toList();
+    /**
+     * Migrates the requests that the rescheduler's {@link RequestSelection} picks by rule, order and value from
+     * this instance's live requests (those already migrating are left out), one after another through the
+     * migrate-out slots.
+     */
+    public CompletableFuture<List<MigrationOutcome>> migrateSelected(MigrationRule rule, RequestOrder order, double value,
+            boolean normalPriorityOnly, String dstAddress, boolean recompute) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("request selection value must be positive and finite: " + value);
+        }
+        return engine.onStepThread(c -> selectable(c.runningRequests()))
+                .thenApply(live -> RequestSelection.select(live, rule, order, value, normalPriorityOnly, usedTokens(live)))
+                .thenCompose(chosen -> {
+                    List<CompletableFuture<MigrationOutcome>> all = chosen.stream()
+                            .map(r -> migrate(r.requestId(), dstAddress, recompute))
+                            .toList();
                     return CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
                             .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
                 });
+    }
+
+    /** The engine's live requests in the rescheduler's terms; requests already migrating out are not selectable. */
+    static List<MigratableRequest> selectable(List<RunningRequestView> live) {
+        List<MigratableRequest> out = new ArrayList<>(live.size());
+        for (RunningRequestView r : live) {
+            if (!r.migrating()) {
+                out.add(new MigratableRequest(r.requestId(), r.arrivalNanos(), r.running() ? r.numTokens() : 0, !r.running(),
+                        r.priority() > 0));
+            }
+        }
+        return out;
+    }
+
+    private static long usedTokens(List<MigratableRequest> requests) {
+        long sum = 0;
+        for (MigratableRequest r : requests) {
+            sum += r.kvTokens();
+        }
+        return sum;
     }
 
     /** This instance's status in the cluster's terms. */

@@ -12,6 +12,8 @@ import io.llumnix.proto.MigrateInReply;
 import io.llumnix.proto.MigrateReply;
 import io.llumnix.proto.MigrationResult;
 import io.llumnix.proto.StatusRequest;
+import io.llumnix.scheduler.rescheduling.MigrationRule;
+import io.llumnix.scheduler.rescheduling.RequestOrder;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import tools.jackson.databind.json.JsonMapper;
@@ -42,8 +44,9 @@ final class LlumletService extends LlumletGrpc.LlumletImplBase {
                 outcomes = CompletableFuture.allOf(all.toArray(CompletableFuture[]::new))
                         .thenApply(v -> all.stream().map(CompletableFuture::join).toList());
             } else {
-                outcomes = llumlet.migrateSelected(RequestSelection.rule(request.getRule()), RequestSelection.order(request.getOrder()),
-                        request.getValue(), request.getDstAddress(), request.getRecompute());
+                // The command carries no priority flag yet: every request is eligible.
+                outcomes = llumlet.migrateSelected(MigrationRule.parse(request.getRule()), RequestOrder.parse(request.getOrder()),
+                        request.getValue(), false, request.getDstAddress(), request.getRecompute());
             }
         } catch (IllegalArgumentException e) {
             responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());

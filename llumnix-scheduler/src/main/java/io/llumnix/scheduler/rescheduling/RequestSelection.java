@@ -12,7 +12,7 @@ import java.util.List;
 public final class RequestSelection {
 
     private static final Comparator<MigratableRequest> BY_ARRIVAL =
-            Comparator.comparingLong(MigratableRequest::arrivalMs).thenComparing(MigratableRequest::requestId);
+            Comparator.comparingLong(MigratableRequest::arrivalTime).thenComparing(MigratableRequest::requestId);
     private static final Comparator<MigratableRequest> BY_TOKENS =
             Comparator.comparingLong(MigratableRequest::kvTokens).thenComparing(MigratableRequest::requestId);
 
@@ -25,12 +25,32 @@ public final class RequestSelection {
      */
     public static List<MigratableRequest> select(List<MigratableRequest> requests, MigrationOrder order,
             long sourceUsedTokens) {
+        return select(requests, order.rule(), order.order(), order.value(), order.normalPriorityOnly(),
+                sourceUsedTokens);
+    }
+
+    /**
+     * The same selection from its parts, for a source that received them over the wire.
+     *
+     * @param requests the source's requests, any order (requests already migrating must be left out)
+     * @param rule how much to move
+     * @param order which requests first
+     * @param value the rule's quantity; positive and finite
+     * @param normalPriorityOnly leave high-priority requests out
+     * @param sourceUsedTokens the source's used KV tokens (the base of {@link MigrationRule#RATIO})
+     * @throws IllegalArgumentException when {@code value} is not positive and finite
+     */
+    public static List<MigratableRequest> select(List<MigratableRequest> requests, MigrationRule rule,
+            RequestOrder order, double value, boolean normalPriorityOnly, long sourceUsedTokens) {
+        if (!(value > 0) || Double.isInfinite(value)) {
+            throw new IllegalArgumentException("request selection value must be positive and finite: " + value);
+        }
         List<MigratableRequest> eligible = new ArrayList<>();
         for (MigratableRequest r : requests) {
-            if (order.normalPriorityOnly() && r.highPriority()) {
+            if (normalPriorityOnly && r.highPriority()) {
                 continue;
             }
-            boolean wanted = switch (order.order()) {
+            boolean wanted = switch (order) {
                 case LCR, FCR, LR, SR -> !r.waiting();
                 case FCW -> r.waiting();
                 case FCWSR -> true;
@@ -39,7 +59,7 @@ public final class RequestSelection {
                 eligible.add(r);
             }
         }
-        eligible.sort(switch (order.order()) {
+        eligible.sort(switch (order) {
             case LCR -> BY_ARRIVAL.reversed();
             case FCR, FCW -> BY_ARRIVAL;
             case LR -> BY_TOKENS.reversed();
@@ -49,17 +69,17 @@ public final class RequestSelection {
         });
         List<MigratableRequest> chosen = new ArrayList<>();
         double taken = 0;
-        double target = switch (order.rule()) {
-            case NUM_REQ -> Math.floor(order.value());
-            case TOKEN -> order.value();
-            case RATIO -> order.value() >= 1 ? Double.POSITIVE_INFINITY : order.value() * sourceUsedTokens;
+        double target = switch (rule) {
+            case NUM_REQ -> Math.floor(value);
+            case TOKEN -> value;
+            case RATIO -> value >= 1 ? Double.POSITIVE_INFINITY : value * sourceUsedTokens;
         };
         for (MigratableRequest r : eligible) {
             if (!chosen.isEmpty() && taken >= target) {
                 break;
             }
             chosen.add(r);
-            taken += order.rule() == MigrationRule.NUM_REQ ? 1 : r.kvTokens();
+            taken += rule == MigrationRule.NUM_REQ ? 1 : r.kvTokens();
         }
         return List.copyOf(chosen);
     }
