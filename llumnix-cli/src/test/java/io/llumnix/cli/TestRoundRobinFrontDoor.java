@@ -52,6 +52,11 @@ class TestRoundRobinFrontDoor {
                     seen.append((char) b);
                 }
                 assertThat(seen.toString()).startsWith("HTTP/1.1 200").contains("text/event-stream");
+                // The snapshot is published after the step whose token we just read: wait for it.
+                long running = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (engine.snapshot().numRunning() == 0 && System.nanoTime() < running) {
+                    Thread.sleep(5);
+                }
                 assertThat(engine.snapshot().numRunning()).isOne();
             }
             long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();

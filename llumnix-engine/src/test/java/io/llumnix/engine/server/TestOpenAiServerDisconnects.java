@@ -58,6 +58,8 @@ class TestOpenAiServerDisconnects {
                 assertThat(b).as("stream ended early: %s", seen).isNotEqualTo(-1);
                 seen.append((char) b);
             }
+            // The snapshot is published after the step whose token we just read: wait for it.
+            awaitRunning();
             assertThat(synthetic.engine.snapshot().numUsedBlocks()).isPositive();
         }
         assertIdleAfterOneMoreAbort(abortsBefore);
@@ -67,13 +69,17 @@ class TestOpenAiServerDisconnects {
     void clientDisconnectBeforeTheNonStreamingAnswer_abortsTheRequest_andFreesItsBlocks() throws Exception {
         long abortsBefore = aborts();
         try (Socket socket = send(REQUEST.formatted(""))) {
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (synthetic.engine.snapshot().numRunning() == 0 && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            assertThat(synthetic.engine.snapshot().numRunning()).isOne();
+            awaitRunning();
         }
         assertIdleAfterOneMoreAbort(abortsBefore);
+    }
+
+    private static void awaitRunning() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (synthetic.engine.snapshot().numRunning() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(synthetic.engine.snapshot().numRunning()).isOne();
     }
 
     private static Socket send(String body) throws Exception {
