@@ -45,6 +45,24 @@ import java.util.TreeSet;
  */
 public final class EngineCore {
 
+    /**
+     * Told when the step loop preempts a request by recompute (its blocks are freed and it re-queues). Called on
+     * the step thread inside {@link #step()}; must return quickly. The simulator uses it to measure the paper's
+     * preemption loss per request.
+     */
+    @FunctionalInterface
+    public interface PreemptionObserver {
+
+        /**
+         * @param requestId the preempted request
+         * @param numTokens tokens (prompt plus generated) it must recompute when re-admitted
+         * @param nanoTime engine clock at the preemption
+         */
+        void onPreempted(String requestId, int numTokens, long nanoTime);
+    }
+
+    private static final PreemptionObserver NO_OBSERVER = (id, tokens, t) -> { };
+
     private static final Comparator<Sequence> PRIORITY_ORDER = Comparator
             .comparingInt((Sequence s) -> -s.priority)
             .thenComparingLong(s -> s.arrivalNanos)
@@ -71,6 +89,7 @@ public final class EngineCore {
     private long requestsFinished;
     private long numMigratedIn;
     private long numMigratedOut;
+    private PreemptionObserver preemptionObserver = NO_OBSERVER;
 
     public EngineCore(EngineConfig config, ModelExecutor executor, Tokenizer tokenizer, Clock clock) {
         this.config = requireNonNull(config, "config is null");
@@ -167,6 +186,26 @@ public final class EngineCore {
 
     public ModelExecutor executor() {
         return executor;
+    }
+
+    /** Installs the observer told about every preemption (replacing any previous one). */
+    public void setPreemptionObserver(PreemptionObserver observer) {
+        this.preemptionObserver = requireNonNull(observer, "observer is null");
+    }
+
+    /**
+     * KV tokens (blocks × block size) held by running requests whose priority is above {@code priority}: with 0,
+     * the high-priority usage the paper's freeness reserves headroom for.
+     */
+    public long usedTokensAbovePriority(int priority) {
+        long blocksHeld = 0;
+        for (int i = 0, n = running.size(); i < n; i++) {
+            Sequence s = running.get(i);
+            if (s.priority > priority) {
+                blocksHeld += s.numBlocks();
+            }
+        }
+        return blocksHeld * config.blockSize();
     }
 
     /** Runs one step; returns the number of tokens computed (0 when nothing could run). */
@@ -312,6 +351,7 @@ public final class EngineCore {
         seq.numPreemptions++;
         numPreemptions++;
         waiting.add(seq);
+        preemptionObserver.onPreempted(seq.requestId, seq.numTokens(), clock.nanoTime());
     }
 
     private void releaseBlocks(Sequence seq) {

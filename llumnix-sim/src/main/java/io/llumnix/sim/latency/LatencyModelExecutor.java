@@ -52,6 +52,7 @@ public final class LatencyModelExecutor implements ModelExecutor {
     private final int favouredToken;
     private final float[] logits;
     private final LongConsumer advanceClock;
+    private final boolean shareLogits;
     private long steps;
     private long modelledNanos;
 
@@ -70,6 +71,17 @@ public final class LatencyModelExecutor implements ModelExecutor {
     }
 
     public LatencyModelExecutor(LatencyProfile profile, ModelShape shape, int favouredToken, LongConsumer advanceClock) {
+        this(profile, shape, favouredToken, advanceClock, false);
+    }
+
+    /**
+     * As above; with {@code shareLogits} every chunk gets the same read-only logits array instead of a fresh copy,
+     * which saves an allocation per generated token. Only for callers that never modify logits: the engine's
+     * sampler does not (greedy or not), which is how the simulator runs a thousand instances.
+     */
+    public LatencyModelExecutor(LatencyProfile profile, ModelShape shape, int favouredToken, LongConsumer advanceClock,
+            boolean shareLogits) {
+        this.shareLogits = shareLogits;
         this.profile = requireNonNull(profile, "profile is null");
         this.advanceClock = requireNonNull(advanceClock, "advanceClock is null");
         this.shape = requireNonNull(shape, "shape is null");
@@ -131,7 +143,7 @@ public final class LatencyModelExecutor implements ModelExecutor {
             } else {
                 prefillTokens += c.tokens().length;
             }
-            out.add(c.wantLogits() ? logits.clone() : StepOutput.NO_LOGITS);
+            out.add(c.wantLogits() ? (shareLogits ? logits : logits.clone()) : StepOutput.NO_LOGITS);
         }
         long nanos = profile.stepNanos(prefillTokens, decodes, decodeContext);
         steps++;
