@@ -6,6 +6,8 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.llumnix.core.Clock;
 import io.llumnix.core.InstanceStatus;
+import io.llumnix.cms.InstanceMetadata;
+import io.llumnix.engine.EngineConfig;
 import io.llumnix.engine.EngineSnapshot;
 import io.llumnix.engine.LlmEngine;
 import io.llumnix.engine.sched.RunningRequestView;
@@ -41,6 +43,7 @@ public final class Llumlet implements AutoCloseable {
     private final ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final MigrationSource source;
     private final Server server;
+    private final long startTimeMs;
 
     private Llumlet(LlmEngine engine, LlumletConfig config, Clock clock) {
         this.engine = requireNonNull(engine, "engine is null");
@@ -48,6 +51,7 @@ public final class Llumlet implements AutoCloseable {
         this.clock = requireNonNull(clock, "clock is null");
         this.outSlots = new Semaphore(config.migration().migrateOutSlots());
         this.inSlots = new Semaphore(config.migration().migrateInSlots());
+        this.startTimeMs = clock.currentTimeMillis();
         this.source = new MigrationSource(engine, config.instanceId(), config.migration(), channels, clock);
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .executor(virtualThreads)
@@ -150,13 +154,26 @@ public final class Llumlet implements AutoCloseable {
         return sum;
     }
 
-    /** This instance's status in the cluster's terms. */
+    /** This instance's status in the cluster's terms, from the engine's latest snapshot. */
     public InstanceStatus status() {
-        EngineSnapshot s = engine.snapshot();
-        int loading = config.migration().migrateInSlots() - inSlots.availablePermits();
+        return status(engine.snapshot(), true, 0L, 0L, List.of());
+    }
+
+    /**
+     * The status for one engine snapshot, with this llumlet's migration slots as they are now.
+     *
+     * @param schedulable false while draining, stopping, or when the engine stopped stepping
+     * @param migratingTokens KV tokens of requests migrating out
+     * @param highPriorityUsedTokens KV tokens held by high-priority requests
+     * @param recentWaitingRequestIds requests that appeared here since the previous published status
+     */
+    InstanceStatus status(EngineSnapshot s, boolean schedulable, long migratingTokens, long highPriorityUsedTokens,
+            List<String> recentWaitingRequestIds) {
+        int freeIn = inSlots.availablePermits();
+        int loading = config.migration().migrateInSlots() - freeIn;
         return new InstanceStatus(
                 config.instanceId(),
-                true,
+                schedulable,
                 clock.currentTimeMillis(),
                 s.stepId(),
                 config.inferType(),
@@ -173,13 +190,32 @@ public final class Llumlet implements AutoCloseable {
                 s.uncomputedRunningPrefillTokens(),
                 s.runningDecodeTokens(),
                 s.headOfLineBlocks(),
-                inSlots.availablePermits(),
+                freeIn,
                 outSlots.availablePermits(),
-                0L,
-                0L,
+                migratingTokens,
+                highPriorityUsedTokens,
                 s.waitingRequestIds(),
-                List.of(),
+                recentWaitingRequestIds,
                 s.lastStepNanos() / 1e6);
+    }
+
+    /** Free migrate-in and migrate-out slots now (what the rescheduler pairs by). */
+    int freeInSlots() {
+        return inSlots.availablePermits();
+    }
+
+    int freeOutSlots() {
+        return outSlots.availablePermits();
+    }
+
+    /**
+     * This instance's entry in the cluster meta store: where its API ({@code apiPort} on the llumlet's host) and
+     * llumlet listen, its role and failure domains, the served model and its KV capacity.
+     */
+    public InstanceMetadata metadata(int apiPort) {
+        EngineConfig e = engine.config();
+        return new InstanceMetadata(config.instanceId(), config.host(), apiPort, server.getPort(), config.inferType(), config.unitId(),
+                config.nodeId(), engine.servedModelName(), (long) e.numKvBlocks() * e.blockSize(), startTimeMs, "");
     }
 
     @Override
