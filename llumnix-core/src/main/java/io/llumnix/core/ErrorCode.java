@@ -8,8 +8,10 @@ public enum ErrorCode {
     INVALID_REQUEST(400, "invalid_request_error"),
     CONTEXT_LENGTH_EXCEEDED(400, "invalid_request_error"),
     UNAUTHORIZED(401, "authentication_error"),
-    MODEL_NOT_FOUND(404, "invalid_request_error"),
+    /** 400 rather than OpenAI's 404: an unknown model is a fault of the request body, like any other field. */
+    MODEL_NOT_FOUND(400, "invalid_request_error"),
     NOT_FOUND(404, "invalid_request_error"),
+    METHOD_NOT_ALLOWED(405, "invalid_request_error"),
     REQUEST_TOO_LARGE(413, "invalid_request_error"),
     RATE_LIMITED(429, "rate_limit_error"),
     OVERLOADED(503, "server_error"),

@@ -10,7 +10,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * One error as the OpenAI API reports it: {@code {"error":{"message","type","param","code"}}} with an HTTP
- * status. Built from the {@link ErrorCode} enum, except for the HTTP-level 405 that has no user-facing code.
+ * status. Built from the {@link ErrorCode} enum.
  */
 record OpenAiError(int httpStatus, String message, String type, Optional<String> param, String code) {
 
@@ -35,8 +35,7 @@ record OpenAiError(int httpStatus, String message, String type, Optional<String>
     }
 
     static OpenAiError methodNotAllowed(String method, String path) {
-        return new OpenAiError(405, "Method " + method + " is not allowed on " + path, "invalid_request_error", Optional.empty(),
-                "method_not_allowed");
+        return of(new LlumnixException(ErrorCode.METHOD_NOT_ALLOWED, "Method " + method + " is not allowed on " + path));
     }
 
     ObjectNode toJson(JsonMapper mapper) {

@@ -166,7 +166,7 @@ class TestOpenAiServer {
                 new Case("/v1/completions", "{\"prompt\":\"hi\",\"n\":2}", 400, "n"),
                 new Case("/v1/completions", "{\"prompt\":\"hi\",\"echo\":true}", 400, "echo"),
                 new Case("/v1/completions", "{\"prompt\":\"hi\",\"stream_options\":{\"include_usage\":true}}", 400, "stream_options"),
-                new Case("/v1/completions", "{\"model\":\"gpt-4\",\"prompt\":\"hi\"}", 404, "model"),
+                new Case("/v1/completions", "{\"model\":\"gpt-4\",\"prompt\":\"hi\"}", 400, "model"),
                 new Case("/v1/chat/completions", "{\"messages\":[]}", 400, "messages"),
                 new Case("/v1/chat/completions", "{\"messages\":[{\"role\":\"wizard\",\"content\":\"hi\"}]}", 400, "messages[0].role"),
                 new Case("/v1/chat/completions", "{\"messages\":\"hi\"}", 400, "messages"),
