@@ -54,15 +54,21 @@ public interface Kernels {
     void matmul(float[] x, int numTokens, WeightMatrix w, float[] y);
 
     /**
-     * Attention scores of one query head against {@code n} consecutive slots of one KV block:
-     * {@code out[outOff + s] = (Σ_j q[qOff + j] · kT[kOff + j·blockSize + s]) / sqrtHeadSize} for
-     * {@code s < n}, where the block stores the head's keys transposed ({@code headSize × blockSize}).
+     * Attention scores of query heads {@code 0 .. numHeads-1} against {@code n} consecutive slots of one KV block,
+     * whose keys are stored transposed, one {@code headSize × blockSize} matrix per KV head:
+     * {@code out[outOff + i·outStride + s] = (Σ_j q[qOff + i·headSize + j] · kT[kOff + (i / kvMul)·headSize·blockSize
+     * + j·blockSize + s]) / sqrtHeadSize} for {@code s < n}. Query head {@code i} reads KV head {@code i / kvMul}
+     * (grouped-query attention).
      */
-    void attentionScores(float[] q, int qOff, float[] kT, int kOff, int headSize, int blockSize, int n,
-            float sqrtHeadSize, float[] out, int outOff);
+    void attentionScores(float[] q, int qOff, int numHeads, int kvMul, float[] kT, int kOff, int headSize, int blockSize, int n,
+            float sqrtHeadSize, float[] out, int outOff, int outStride);
 
-    /** {@code y[yOff + j] += a · x[xOff + j]} for {@code j < n} (weighting values by attention). */
-    void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n);
+    /**
+     * Weighted sum of value rows: {@code out[oOff + j] += Σ_s a[aOff + s] · v[vOff + s·vStride + j]} for
+     * {@code j < width}, adding the rows {@code s = 0 .. n-1} in order (each element's sum continues from what
+     * {@code out} holds, so consecutive blocks chain).
+     */
+    void attendValues(float[] a, int aOff, int n, float[] v, int vOff, int vStride, float[] out, int oOff, int width);
 
     /**
      * RMSNorm of one row as run.c: {@code out = weight ⊙ (x / sqrt(mean(x²) + 1e-5))}. Scalar in every

@@ -71,21 +71,30 @@ final class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void attentionScores(float[] q, int qOff, float[] kT, int kOff, int headSize, int blockSize, int n,
-            float sqrtHeadSize, float[] out, int outOff) {
-        for (int s = 0; s < n; s++) {
-            float score = 0.0f;
-            for (int j = 0; j < headSize; j++) {
-                score += q[qOff + j] * kT[kOff + j * blockSize + s];
+    public void attentionScores(float[] q, int qOff, int numHeads, int kvMul, float[] kT, int kOff, int headSize, int blockSize, int n,
+            float sqrtHeadSize, float[] out, int outOff, int outStride) {
+        for (int i = 0; i < numHeads; i++) {
+            int qh = qOff + i * headSize;
+            int kh = kOff + (i / kvMul) * headSize * blockSize;
+            int oh = outOff + i * outStride;
+            for (int s = 0; s < n; s++) {
+                float score = 0.0f;
+                for (int j = 0; j < headSize; j++) {
+                    score += q[qh + j] * kT[kh + j * blockSize + s];
+                }
+                out[oh + s] = score / sqrtHeadSize;
             }
-            out[outOff + s] = score / sqrtHeadSize;
         }
     }
 
     @Override
-    public void axpy(float a, float[] x, int xOff, float[] y, int yOff, int n) {
-        for (int j = 0; j < n; j++) {
-            y[yOff + j] += a * x[xOff + j];
+    public void attendValues(float[] a, int aOff, int n, float[] v, int vOff, int vStride, float[] out, int oOff, int width) {
+        for (int s = 0; s < n; s++) {
+            float w = a[aOff + s];
+            int row = vOff + s * vStride;
+            for (int j = 0; j < width; j++) {
+                out[oOff + j] += w * v[row + j];
+            }
         }
     }
 }

@@ -10,11 +10,13 @@ import io.llumnix.engine.exec.ModelShape;
  * <p>Layout of block {@code b} in one layer, at offset {@code b × blockFloats} with
  * {@code blockFloats = 2 × blockSize × kvDim}:
  * <ol>
- *   <li>keys, <em>channel-major</em>: {@code K[c][s]} at {@code c × blockSize + s} for channel {@code c < kvDim}
- *       and slot {@code s < blockSize} (so one head's keys are a {@code headSize × blockSize} matrix and the
- *       attention kernel scores all slots of a block with lane-wise multiply-adds);</li>
- *   <li>then values, <em>slot-major</em>: {@code V[s][c]} at {@code blockSize × kvDim + s × kvDim + c}.</li>
+ *   <li>keys, transposed: {@code K[c][s]} at {@code c × blockSize + s} for channel {@code c < kvDim} (head
+ *       {@code c / headSize}) and slot {@code s < blockSize}, so one head's keys are a contiguous
+ *       {@code headSize × blockSize} matrix and the attention kernel scores all slots of a block with lane-wise
+ *       multiply-adds;</li>
+ *   <li>then values, slot-major: {@code V[s][c]} at {@code blockSize × kvDim + s × kvDim + c}.</li>
  * </ol>
+ * Attention for one token streams each block twice, keys then values, front to back.
  * {@link #readBlocks}/{@link #writeBlocks} use exactly this per-block format, so blocks can be copied between
  * executors of the same model and block size.
  *
@@ -25,6 +27,7 @@ final class PagedKvCache implements KvCacheStorage {
     private final int numBlocks;
     private final int blockSize;
     private final int kvDim;
+    private final int headSize;
     private final int blockFloats;
     private final float[][] layers;
 
@@ -38,6 +41,7 @@ final class PagedKvCache implements KvCacheStorage {
         this.numBlocks = numBlocks;
         this.blockSize = blockSize;
         this.kvDim = shape.kvDim();
+        this.headSize = shape.headSize();
         long perBlock = 2L * blockSize * kvDim;
         long perLayer = perBlock * numBlocks;
         if (perLayer > Integer.MAX_VALUE - 16) {
@@ -85,17 +89,17 @@ final class PagedKvCache implements KvCacheStorage {
         return layers[layer];
     }
 
-    /** Offset of block {@code block}'s keys of channel 0, slot 0. */
-    int keyBase(int block) {
-        return block * blockFloats;
+    /** Offset of KV head {@code kvHead}'s transposed keys in {@code block} ({@code headSize × blockSize}). */
+    int keyOffset(int block, int kvHead) {
+        return block * blockFloats + kvHead * headSize * blockSize;
     }
 
-    /** Offset of the values of {@code slot} in {@code block}. */
+    /** Offset of the values of {@code slot} in {@code block} ({@code kvDim} floats, heads in order). */
     int valueOffset(int block, int slot) {
         return block * blockFloats + blockSize * kvDim + slot * kvDim;
     }
 
-    /** Stores one token's key and value ({@code kvDim} floats each) at a slot. */
+    /** Stores one token's key and value ({@code kvDim} floats each, heads in order) at a slot. */
     void write(int layer, int block, int slot, float[] k, int kOff, float[] v, int vOff) {
         float[] data = layers[layer];
         int kBase = block * blockFloats + slot;

@@ -173,7 +173,7 @@ public final class TransformerExecutor implements ModelExecutor {
                 }
             });
             kernels.matmul(xb, numTokens, w.wqkv()[l], qkv);
-            ParallelFor.run(numTokens, normGrain, (from, to) -> {
+            ParallelFor.run(numTokens, Math.max(1, 4096 / dim), (from, to) -> {
                 for (int t = from; t < to; t++) {
                     int row = t * qkvDim;
                     int angles = t * (headSize / 2);
@@ -215,30 +215,48 @@ public final class TransformerExecutor implements ModelExecutor {
         });
     }
 
+    /**
+     * Causal attention, in parallel over items of (token, group of KV heads): each item streams its sequence's
+     * blocks front to back, first scoring against the keys of all its heads, then summing the values, so
+     * consecutive reads are adjacent in memory. Small batches split a token's heads into several items to keep
+     * every core busy; the per-head arithmetic is the same either way.
+     */
     private void attention(int layer, int numTokens, int maxPos) {
         float[] kv = cache.layer(layer);
         int bs = cache.blockSize();
-        long avgWork = (long) (maxPos + 2) / 2 * headSize * 2;
-        int grain = (int) Math.max(1, 65536 / Math.max(1, avgWork));
-        ParallelFor.run(numTokens * numHeads, grain, (from, to) -> {
-            float[] att = new float[maxPos + 1];
+        int kvHeads = shape.numKvHeads();
+        int groups = numTokens >= 4 * ParallelFor.parallelism() ? 1 : kvHeads;
+        int kvHeadsPerItem = kvHeads / groups;
+        int headsPerItem = kvHeadsPerItem * kvMul;
+        int ctx = maxPos + 1;
+        long workPerItem = (long) (maxPos + 2) / 2 * headsPerItem * headSize * 2;
+        int grain = (int) Math.max(1, 65536 / Math.max(1, workPerItem));
+        ParallelFor.run(numTokens * groups, grain, (from, to) -> {
+            float[] att = new float[headsPerItem * ctx];
             for (int item = from; item < to; item++) {
-                int t = item / numHeads;
-                int h = item % numHeads;
+                int t = item / groups;
+                int g0 = (item % groups) * kvHeadsPerItem;
+                int h0 = g0 * kvMul;
                 int pos = tokenPos[t];
                 int[] table = chunkTables[tokenChunk[t]];
-                int kvHead = h / kvMul;
-                int qOff = t * qkvDim + h * headSize;
+                int qRow = t * qkvDim;
+                for (int p0 = 0, bi = 0; p0 <= pos; p0 += bs, bi++) {
+                    kernels.attentionScores(qkv, qRow + h0 * headSize, headsPerItem, kvMul, kv, cache.keyOffset(table[bi], g0), headSize, bs,
+                            Math.min(bs, pos + 1 - p0), sqrtHeadSize, att, p0, ctx);
+                }
+                int oRow = t * dim;
+                for (int hl = 0; hl < headsPerItem; hl++) {
+                    kernels.softmax(att, hl * ctx, pos + 1);
+                }
+                Arrays.fill(attOut, oRow + h0 * headSize, oRow + (h0 + headsPerItem) * headSize, 0.0f);
                 for (int p0 = 0, bi = 0; p0 <= pos; p0 += bs, bi++) {
                     int n = Math.min(bs, pos + 1 - p0);
-                    kernels.attentionScores(qkv, qOff, kv, cache.keyBase(table[bi]) + kvHead * headSize * bs, headSize, bs, n,
-                            sqrtHeadSize, att, p0);
-                }
-                kernels.softmax(att, 0, pos + 1);
-                int oOff = t * dim + h * headSize;
-                Arrays.fill(attOut, oOff, oOff + headSize, 0.0f);
-                for (int p = 0; p <= pos; p++) {
-                    kernels.axpy(att[p], kv, cache.valueOffset(table[p / bs], p % bs) + kvHead * headSize, attOut, oOff, headSize);
+                    int vBase = cache.valueOffset(table[bi], 0);
+                    for (int hl = 0; hl < headsPerItem; hl++) {
+                        int h = h0 + hl;
+                        kernels.attendValues(att, hl * ctx + p0, n, kv, vBase + (h / kvMul) * headSize, kvDim, attOut, oRow + h * headSize,
+                                headSize);
+                    }
                 }
             }
         });

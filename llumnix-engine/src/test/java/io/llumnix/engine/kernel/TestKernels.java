@@ -76,38 +76,106 @@ class TestKernels {
     }
 
     @ParameterizedTest
-    @CsvSource({"8, 16, 1", "8, 16, 16", "8, 16, 9", "64, 16, 13", "64, 32, 32", "64, 8, 5", "12, 20, 19"})
-    void attentionScores_randomData_scalarAndVectorAgree(int headSize, int blockSize, int n) {
+    @CsvSource({"8, 16, 1, 1, 1", "8, 16, 16, 8, 2", "8, 16, 9, 3, 1", "64, 16, 13, 4, 4", "64, 32, 32, 2, 1", "64, 8, 5, 3, 3",
+            "12, 20, 19, 5, 5", "64, 20, 17, 2, 2"})
+    void attentionScores_randomData_scalarAndVectorAgree(int headSize, int blockSize, int n, int numHeads, int kvMul) {
         SplittableRandom rng = new SplittableRandom(headSize * 1000L + blockSize * 10L + n);
-        float[] q = random(rng, headSize + 3);
-        float[] kT = random(rng, headSize * blockSize + 5);
+        int kvHeads = (numHeads + kvMul - 1) / kvMul;
+        float[] q = random(rng, numHeads * headSize + 3);
+        float[] kT = random(rng, kvHeads * headSize * blockSize + 5);
         float sqrt = (float) Math.sqrt(headSize);
-        float[] s = new float[n + 2];
-        float[] v = new float[n + 2];
+        int stride = n + 3;
+        float[] s = new float[2 + numHeads * stride];
+        float[] v = new float[s.length];
 
-        SCALAR.attentionScores(q, 3, kT, 5, headSize, blockSize, n, sqrt, s, 2);
-        VECTOR.attentionScores(q, 3, kT, 5, headSize, blockSize, n, sqrt, v, 2);
+        SCALAR.attentionScores(q, 3, numHeads, kvMul, kT, 5, headSize, blockSize, n, sqrt, s, 2, stride);
+        VECTOR.attentionScores(q, 3, numHeads, kvMul, kT, 5, headSize, blockSize, n, sqrt, v, 2, stride);
 
-        for (int i = 0; i < n; i++) {
-            assertThat(v[2 + i]).isCloseTo(s[2 + i], within(1e-5f));
+        for (int h = 0; h < numHeads; h++) {
+            for (int i = 0; i < n; i++) {
+                assertThat(v[2 + h * stride + i]).as("head %d slot %d", h, i).isCloseTo(s[2 + h * stride + i], within(1e-5f));
+                double ref = 0;
+                for (int j = 0; j < headSize; j++) {
+                    ref += (double) q[3 + h * headSize + j] * kT[5 + (h / kvMul) * headSize * blockSize + j * blockSize + i];
+                }
+                assertThat((double) v[2 + h * stride + i]).isCloseTo(ref / sqrt, within(1e-5));
+            }
+            for (int i = n; i < stride; i++) {
+                assertThat(v[2 + h * stride + i]).as("untouched beyond n").isZero();
+            }
         }
-        assertThat(v[0]).isZero();
-        assertThat(v[1]).isZero();
     }
 
     @ParameterizedTest
-    @CsvSource({"8", "64", "67"})
-    void axpy_randomData_scalarAndVectorAgree(int n) {
+    @CsvSource({"8, 3", "64, 16", "67, 9", "128, 5", "16, 1"})
+    void attendValues_randomData_scalarAndVectorAgree(int width, int n) {
+        SplittableRandom rng = new SplittableRandom(width * 100L + n);
+        float[] a = random(rng, n + 1);
+        int stride = width + 7;
+        float[] v = random(rng, 2 + n * stride);
+        float[] outS = random(rng, width + 4);
+        float[] outV = outS.clone();
+
+        SCALAR.attendValues(a, 1, n, v, 2, stride, outS, 4, width);
+        VECTOR.attendValues(a, 1, n, v, 2, stride, outV, 4, width);
+
+        for (int j = 0; j < outS.length; j++) {
+            assertThat(outV[j]).isCloseTo(outS[j], within(1e-5f));
+        }
+    }
+
+    @Test
+    void exp_vectorLanesAndScalar_areBitIdenticalAndWithinTwoUlp() {
+        var species = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED;
+        SplittableRandom rng = new SplittableRandom(11);
+        float[] x = new float[species.length() * 4096];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) (rng.nextDouble() * 180 - 90);
+        }
+        x[0] = 0;
+        x[1] = -0.0f;
+        x[2] = 88.0f;
+        x[3] = -87.3f;
+        float[] lanes = new float[x.length];
+        for (int i = 0; i < x.length; i += species.length()) {
+            VectorMath.exp(jdk.incubator.vector.FloatVector.fromArray(species, x, i)).intoArray(lanes, i);
+        }
+        for (int i = 0; i < x.length; i++) {
+            float scalar = VectorMath.exp(x[i]);
+            assertThat(lanes[i]).as("exp(%s)", x[i]).isEqualTo(scalar);
+            assertThat(Float.isFinite(scalar) && scalar > 0).isTrue();
+            if (x[i] > -87 && x[i] < 88) {
+                float exact = (float) Math.exp(x[i]);
+                assertThat(Math.abs(scalar - exact)).as("exp(%s)", x[i]).isLessThanOrEqualTo(2 * Math.ulp(exact));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"1", "15", "16", "129", "700"})
+    void softmaxAndSwiglu_randomData_scalarAndVectorAgree(int n) {
         SplittableRandom rng = new SplittableRandom(n);
-        float[] x = random(rng, n);
-        float[] ys = random(rng, n);
-        float[] yv = ys.clone();
-
-        SCALAR.axpy(0.37f, x, 0, ys, 0, n);
-        VECTOR.axpy(0.37f, x, 0, yv, 0, n);
-
+        float[] s = new float[n + 1];
+        for (int i = 0; i < s.length; i++) {
+            s[i] = (float) (rng.nextDouble() * 40 - 20);
+        }
+        float[] v = s.clone();
+        SCALAR.softmax(s, 1, n);
+        VECTOR.softmax(v, 1, n);
+        for (int i = 1; i <= n; i++) {
+            assertThat(v[i]).isCloseTo(s[i], within(1e-6f));
+        }
+        float[] gate = random(rng, n);
+        float[] up = random(rng, n);
         for (int i = 0; i < n; i++) {
-            assertThat(yv[i]).isCloseTo(ys[i], within(1e-6f));
+            gate[i] *= 12;
+        }
+        float[] os = new float[n];
+        float[] ov = new float[n];
+        SCALAR.swiglu(os, 0, gate, 0, up, 0, n);
+        VECTOR.swiglu(ov, 0, gate, 0, up, 0, n);
+        for (int i = 0; i < n; i++) {
+            assertThat(ov[i]).isCloseTo(os[i], within(1e-5f));
         }
     }
 

@@ -15,7 +15,7 @@ class TestPagedKvCache {
     private final ModelShape shape = new ModelShape(16, 32, 2, 4, 2, 300, 64); // kvDim 8
 
     @Test
-    void layout_keysChannelMajorThenValuesSlotMajor() {
+    void layout_transposedKeysThenSlotMajorValues() {
         PagedKvCache cache = new PagedKvCache(shape, 3, 4);
         float[] k = {1, 2, 3, 4, 5, 6, 7, 8};
         float[] v = {11, 12, 13, 14, 15, 16, 17, 18};
@@ -25,6 +25,7 @@ class TestPagedKvCache {
         float[] block = new float[cache.blockFloats()];
         cache.readBlocks(1, new int[] {2}, block);
         assertThat(cache.blockFloats()).isEqualTo(2 * 4 * 8);
+        // keys: channel c of slot s at c * blockSize + s; values: slot s channel c at blockSize * kvDim + s * kvDim + c
         for (int c = 0; c < 8; c++) {
             assertThat(block[c * 4 + 3]).isEqualTo(k[c]);
             assertThat(block[4 * 8 + 3 * 8 + c]).isEqualTo(v[c]);
