@@ -28,7 +28,7 @@ import java.util.Map;
  * }
  * }</pre>
  */
-public final class Scheduler {
+public final class Scheduler implements SchedulerClient {
 
     private record Bound(ClusterSnapshot snapshot, InFlight[] inflight) {}
 
@@ -56,6 +56,7 @@ public final class Scheduler {
     }
 
     /** Chooses an instance for the request and records the dispatch in the ledger. */
+    @Override
     public ScheduleDecision schedule(ScheduleRequest request) {
         requireNonNull(request, "request is null");
         Bound b = bound;
@@ -87,6 +88,7 @@ public final class Scheduler {
     }
 
     /** The request completed, failed or was aborted: its in-flight load leaves the ledger. */
+    @Override
     public boolean release(String requestId) {
         return ledger.release(requestId);
     }
