@@ -1,10 +1,15 @@
 package io.llumnix.cli;
 
+import io.llumnix.core.Clock;
+import io.llumnix.core.InferType;
 import io.llumnix.engine.EngineConfig;
 import io.llumnix.engine.LlmEngine;
 import io.llumnix.engine.model.LoadedModel;
 import io.llumnix.engine.server.OpenAiServer;
 import io.llumnix.engine.server.OpenAiServerConfig;
+import io.llumnix.llumlet.Llumlet;
+import io.llumnix.llumlet.LlumletConfig;
+import io.llumnix.llumlet.MigrationConfig;
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -16,8 +21,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code llumnix engine}: one engine instance behind the OpenAI-compatible {@link OpenAiServer}, until
- * SIGINT or SIGTERM. Prints {@code llumnix engine: serving 'NAME' at URL} once listening ({@code serve}
+ * {@code llumnix engine}: one engine instance behind the OpenAI-compatible {@link OpenAiServer}, with its
+ * {@link Llumlet} (migrations in and out, status) beside it, until SIGINT or SIGTERM. Prints
+ * {@code llumnix engine: serving 'NAME' at URL (llumlet ID at HOST:PORT)} once listening ({@code serve}
  * reads that line from its children).
  */
 @Command(name = "engine", mixinStandardHelpOptions = true,
@@ -45,6 +51,13 @@ final class EngineCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "Seeds requests that bring no seed of their own (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--instance-id", paramLabel = "ID", description = "This instance's id in the cluster (default: engine-<pid>).")
+    Optional<String> instanceId = Optional.empty();
+
+    @Option(names = "--llumlet-port", paramLabel = "PORT", defaultValue = "0",
+            description = "Port of the llumlet's gRPC service (migrations, status); 0 picks a free one (default ${DEFAULT-VALUE}).")
+    int llumletPort;
+
     @Option(names = "--exit-with-parent", hidden = true, description = "Exit when the parent process exits (used by serve).")
     boolean exitWithParent;
 
@@ -55,7 +68,8 @@ final class EngineCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Running running = start();
         PrintWriter out = spec.commandLine().getOut();
-        out.println(SERVING_PREFIX + "'" + running.server().servedModelName() + "' at " + running.server().baseUrl());
+        out.println(SERVING_PREFIX + "'" + running.server().servedModelName() + "' at " + running.server().baseUrl() + " (llumlet "
+                + running.llumlet().instanceId() + " at " + running.llumlet().address() + ")");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("llumnix-engine-shutdown").unstarted(() -> {
@@ -70,25 +84,40 @@ final class EngineCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** Loads the model and starts engine and server; the caller closes the result. */
+    /** Loads the model and starts engine, server and llumlet; the caller closes the result. */
     Running start() {
         LoadedModel model = modelOptions.load();
         EngineConfig config = engineOptions.toConfig(model.shape(), seed);
         String name = servedModelName.orElse(model.defaultServedName());
         OpenAiServerConfig serverConfig = OpenAiServerConfig.of(name, port).withHost(host);
-        LlmEngine engine = EngineStarter.start(model, name, config);
+        if (llumletPort < 0 || llumletPort > 65535) {
+            throw new UserException("--llumlet-port must be in 0..65535, got " + llumletPort);
+        }
+        String id = instanceId.orElse("engine-" + ProcessHandle.current().pid());
+        if (id.isBlank()) {
+            throw new UserException("--instance-id must not be blank");
+        }
+        LlmEngine engine = EngineStarter.start(model, name, config, engineOptions.minStepNanos());
+        OpenAiServer server = null;
         try {
-            return new Running(engine, OpenAiServer.start(engine, serverConfig));
+            server = OpenAiServer.start(engine, serverConfig);
+            Llumlet llumlet = Llumlet.start(engine, new LlumletConfig(id, host, llumletPort, server.baseUrl(), InferType.NEUTRAL, "", "",
+                    MigrationConfig.defaults()), Clock.system());
+            return new Running(engine, server, llumlet);
         } catch (RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
             engine.close();
             throw e;
         }
     }
 
-    /** A started engine and its server. */
-    record Running(LlmEngine engine, OpenAiServer server) implements AutoCloseable {
+    /** A started engine, its server and its llumlet. */
+    record Running(LlmEngine engine, OpenAiServer server, Llumlet llumlet) implements AutoCloseable {
         @Override
         public void close() {
+            llumlet.close();
             server.close();
             engine.close();
         }

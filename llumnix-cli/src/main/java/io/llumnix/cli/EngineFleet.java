@@ -32,11 +32,15 @@ import java.util.regex.Pattern;
  */
 final class EngineFleet implements AutoCloseable {
 
-    private static final Pattern SERVING = Pattern.compile(Pattern.quote(EngineCommand.SERVING_PREFIX) + ".* at (http://\\S+)\\s*$");
+    private static final Pattern SERVING = Pattern.compile(
+            Pattern.quote(EngineCommand.SERVING_PREFIX) + ".* at (http://\\S+) \\(llumlet (\\S+) at (\\S+)\\)\\s*$");
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
+    /** How a child announced itself: its HTTP base URL and its llumlet. */
+    record Announcement(URI baseUrl, String instanceId, String llumletAddress) {}
+
     /** One child engine. */
-    record Instance(int index, Process process, URI baseUrl) {
+    record Instance(int index, Process process, URI baseUrl, String instanceId, String llumletAddress) {
         boolean alive() {
             return process.isAlive();
         }
@@ -70,11 +74,11 @@ final class EngineFleet implements AutoCloseable {
     static EngineFleet launch(int count, List<String> engineArgs, PrintStream log, Duration timeout) throws InterruptedException {
         requireNonNull(log, "log is null");
         List<Process> processes = new ArrayList<>();
-        List<CompletableFuture<URI>> urls = new ArrayList<>();
+        List<CompletableFuture<Announcement>> urls = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
                 List<String> command = new ArrayList<>(javaCommand());
-                command.addAll(List.of("engine", "--host", "127.0.0.1", "--port", "0", "--exit-with-parent"));
+                command.addAll(List.of("engine", "--host", "127.0.0.1", "--port", "0", "--exit-with-parent", "--instance-id", "engine-" + i));
                 command.addAll(engineArgs);
                 Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
                 processes.add(p);
@@ -83,9 +87,9 @@ final class EngineFleet implements AutoCloseable {
             long deadline = System.nanoTime() + timeout.toNanos();
             List<Instance> instances = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                URI url = urls.get(i).get(remaining(deadline), TimeUnit.NANOSECONDS);
-                awaitHealthy(url, deadline, processes.get(i), i);
-                instances.add(new Instance(i, processes.get(i), url));
+                Announcement a = urls.get(i).get(remaining(deadline), TimeUnit.NANOSECONDS);
+                awaitHealthy(a.baseUrl(), deadline, processes.get(i), i);
+                instances.add(new Instance(i, processes.get(i), a.baseUrl(), a.instanceId(), a.llumletAddress()));
             }
             return new EngineFleet(instances, log);
         } catch (IOException e) {
@@ -142,8 +146,8 @@ final class EngineFleet implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), Main.class.getName());
     }
 
-    private static CompletableFuture<URI> relayOutput(int index, Process process, PrintStream log) {
-        CompletableFuture<URI> url = new CompletableFuture<>();
+    private static CompletableFuture<Announcement> relayOutput(int index, Process process, PrintStream log) {
+        CompletableFuture<Announcement> url = new CompletableFuture<>();
         Thread.ofVirtual().name("engine-" + index + "-output").start(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
@@ -153,7 +157,7 @@ final class EngineFleet implements AutoCloseable {
                     }
                     Matcher m = SERVING.matcher(line);
                     if (!url.isDone() && m.find()) {
-                        url.complete(URI.create(m.group(1)));
+                        url.complete(new Announcement(URI.create(m.group(1)), m.group(2), m.group(3)));
                     }
                 }
             } catch (IOException e) {

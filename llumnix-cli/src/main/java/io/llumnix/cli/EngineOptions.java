@@ -36,6 +36,19 @@ final class EngineOptions {
             description = "Reuse the KV blocks of identical prompt prefixes (default: enabled).")
     boolean enablePrefixCaching = true;
 
+    @Option(names = "--min-step-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Pace every engine step to at least this long, emulating a slower device (default 0: off). Makes migrations "
+                    + "and queues of the tiny stories260K model visible in a live view.")
+    double minStepMs;
+
+    /** The step pacing in nanoseconds (0: none). */
+    long minStepNanos() {
+        if (!(minStepMs >= 0) || minStepMs > 60_000) {
+            throw new UserException("--min-step-ms must be between 0 and 60000, got " + minStepMs);
+        }
+        return (long) (minStepMs * 1_000_000);
+    }
+
     EngineConfig toConfig(ModelShape shape, long seed) {
         int maxLen = maxModelLen.orElse(shape.maxSeqLen());
         if (maxLen > shape.maxSeqLen()) {
@@ -59,6 +72,9 @@ final class EngineOptions {
         maxNumSeqs.ifPresent(v -> args.addAll(List.of("--max-num-seqs", v.toString())));
         maxModelLen.ifPresent(v -> args.addAll(List.of("--max-model-len", v.toString())));
         args.add(enablePrefixCaching ? "--enable-prefix-caching" : "--no-enable-prefix-caching");
+        if (minStepMs > 0) {
+            args.addAll(List.of("--min-step-ms", Double.toString(minStepMs)));
+        }
         return args;
     }
 }

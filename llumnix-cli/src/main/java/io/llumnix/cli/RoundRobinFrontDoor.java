@@ -2,15 +2,11 @@ package io.llumnix.cli;
 
 import static java.util.Objects.requireNonNull;
 
-import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,8 +16,6 @@ import io.vertx.core.http.RequestOptions;
 import java.io.PrintStream;
 import java.net.URI;
 import java.util.List;
-import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import tools.jackson.databind.json.JsonMapper;
@@ -29,17 +23,14 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The minimal front door of {@code llumnix serve}: forwards every {@code /v1/*} request to the live engine
- * instances in turn and relays the answer chunk by chunk ({@code pipeTo}, so a slow client slows the relay
- * instead of growing a buffer). A client that goes away resets the upstream request, which closes the
+ * instances in turn and relays the answer chunk by chunk (a slow client pauses the upstream instead of
+ * growing a buffer), following the request across live migrations ({@link FollowingRelay}). A client that goes away resets the upstream request, which closes the
  * engine's connection and so aborts the request there. {@code /health} is healthy while one instance lives.
  * Later issues replace the round robin with the gateway and scheduler.
  *
  * <p>Thread-safe.
  */
 final class RoundRobinFrontDoor implements AutoCloseable {
-
-    private static final Set<String> HOP_BY_HOP = Set.of("connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-            "trailer", "transfer-encoding", "upgrade", "host");
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -105,41 +96,27 @@ final class RoundRobinFrontDoor implements AutoCloseable {
             return;
         }
         URI target = live.get((int) Math.floorMod(turn.getAndIncrement(), (long) live.size()));
-        boolean hasBody = req.method() == HttpMethod.POST || req.method() == HttpMethod.PUT || req.method() == HttpMethod.PATCH;
-        req.pause();
-        RequestOptions options = new RequestOptions().setMethod(req.method()).setHost(target.getHost()).setPort(target.getPort())
-                .setURI(req.uri());
-        client.request(options).onComplete(ar -> {
-            if (ar.failed()) {
-                req.resume();
-                badGateway(resp, target, ar.cause());
+        req.body().onComplete(b -> {
+            if (b.failed()) {
+                error(resp, 400, "invalid_request_error", "invalid_request", "could not read the request body: " + b.cause().getMessage());
                 return;
             }
-            HttpClientRequest upstream = ar.result();
-            copyHeaders(req.headers(), upstream.headers());
-            // The client went away: drop the upstream exchange so the engine aborts the request.
-            resp.closeHandler(v -> upstream.reset());
-            Future<HttpClientResponse> sent;
-            if (hasBody) {
-                sent = upstream.send(req);
-            } else {
-                req.resume();
-                sent = upstream.send();
-            }
-            sent.onComplete(r -> {
-                if (r.failed()) {
-                    badGateway(resp, target, r.cause());
-                    return;
-                }
-                HttpClientResponse answer = r.result();
-                resp.setStatusCode(answer.statusCode());
-                copyHeaders(answer.headers(), resp.headers());
-                if (answer.getHeader(HttpHeaders.CONTENT_LENGTH) == null) {
-                    resp.setChunked(true);
-                }
-                answer.pipeTo(resp).onFailure(t -> upstream.reset());
-            });
+            Buffer body = b.result();
+            FollowingRelay relay = new FollowingRelay(client, resp, body, req.path(), this::logLine);
+            RequestOptions options = new RequestOptions().setMethod(req.method()).setHost(target.getHost()).setPort(target.getPort())
+                    .setURI(req.uri());
+            client.request(options).compose(upstream -> {
+                relay.upstreamRequest(upstream);
+                FollowingRelay.copyHeaders(req.headers(), upstream.headers());
+                return body.length() > 0 ? upstream.send(body) : upstream.send();
+            }).onSuccess(relay::relay).onFailure(t -> badGateway(resp, target, t));
         });
+    }
+
+    private void logLine(String line) {
+        synchronized (log) {
+            log.println(line);
+        }
     }
 
     private void badGateway(HttpServerResponse resp, URI target, Throwable cause) {
@@ -150,14 +127,6 @@ final class RoundRobinFrontDoor implements AutoCloseable {
             log.println("llumnix serve: forwarding to " + target + " failed: " + cause);
         }
         error(resp, 502, "server_error", "upstream_unavailable", "the engine instance at " + target + " failed: " + cause.getMessage());
-    }
-
-    private static void copyHeaders(MultiMap from, MultiMap to) {
-        from.forEach(e -> {
-            if (!HOP_BY_HOP.contains(e.getKey().toLowerCase(Locale.ROOT))) {
-                to.add(e.getKey(), e.getValue());
-            }
-        });
     }
 
     private static void error(HttpServerResponse resp, int status, String type, String code, String message) {

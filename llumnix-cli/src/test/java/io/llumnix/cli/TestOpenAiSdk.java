@@ -7,7 +7,6 @@ import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.BadRequestException;
-import com.openai.errors.NotFoundException;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
@@ -116,7 +115,8 @@ class TestOpenAiSdk {
                 .isInstanceOf(BadRequestException.class)
                 .hasMessageContaining("max_tokens");
         assertThatThrownBy(() -> client.completions().create(CompletionCreateParams.builder().model("gpt-4o").prompt("hi").build()))
-                .isInstanceOf(NotFoundException.class);
+                .isInstanceOf(BadRequestException.class)
+                .hasMessageContaining("model");
         assertThat(client.completions().create(goldenB()).choices().getFirst().text()).isEqualTo(StoriesFixture.COMPLETION_B);
     }
 }

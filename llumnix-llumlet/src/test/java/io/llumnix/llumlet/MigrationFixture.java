@@ -6,6 +6,7 @@ import io.llumnix.engine.LlmEngine;
 import io.llumnix.engine.RequestEvent;
 import io.llumnix.engine.RequestListener;
 import io.llumnix.engine.SharedAssets;
+import io.llumnix.engine.exec.PacedExecutor;
 import io.llumnix.engine.model.LoadedModel;
 import io.llumnix.engine.model.ModelLoader;
 import java.nio.file.Path;

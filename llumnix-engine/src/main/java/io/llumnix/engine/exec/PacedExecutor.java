@@ -1,25 +1,28 @@
-package io.llumnix.llumlet;
+package io.llumnix.engine.exec;
 
-import io.llumnix.engine.exec.KvCacheStorage;
-import io.llumnix.engine.exec.ModelExecutor;
-import io.llumnix.engine.exec.ModelShape;
-import io.llumnix.engine.exec.StepBatch;
-import io.llumnix.engine.exec.StepOutput;
+import static java.util.Objects.requireNonNull;
+
 import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The real executor, paced to at least {@code minStepNanos} per step. stories260K steps in well under a
- * millisecond, so a request can finish before a migration's round trips do; pacing gives migrations a
- * realistic window while every logit is still computed by the real model.
+ * Another executor, paced to at least {@code minStepNanos} per step: emulates a slower device
+ * ({@code --min-step-ms}). The tiny stories260K model steps in well under a millisecond, so a request can
+ * finish before a migration's round trips do and a live view shows nothing; pacing gives realistic time
+ * windows while every logit is still computed by the real model.
+ *
+ * <p>Not thread-safe, like every executor.
  */
-final class PacedExecutor implements ModelExecutor {
+public final class PacedExecutor implements ModelExecutor {
 
     private final ModelExecutor delegate;
     private final long minStepNanos;
 
-    PacedExecutor(ModelExecutor delegate, long minStepNanos) {
-        this.delegate = delegate;
+    public PacedExecutor(ModelExecutor delegate, long minStepNanos) {
+        this.delegate = requireNonNull(delegate, "delegate is null");
+        if (minStepNanos < 0) {
+            throw new IllegalArgumentException("minStepNanos must be >= 0, got " + minStepNanos);
+        }
         this.minStepNanos = minStepNanos;
     }
 
@@ -41,7 +44,7 @@ final class PacedExecutor implements ModelExecutor {
         if (left > 0) {
             LockSupport.parkNanos(left);
         }
-        return out;
+        return new StepOutput(out.logits(), Math.max(out.elapsedNanos(), minStepNanos));
     }
 
     @Override

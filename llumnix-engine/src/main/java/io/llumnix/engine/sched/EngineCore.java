@@ -506,7 +506,9 @@ public final class EngineCore {
     /**
      * Installs a migrated request whose KV for positions {@code 0 .. numComputed-1} is already written into
      * {@code blockTable} (blocks reserved here; ownership passes to the request). A request without KV
-     * joins the waiting queue. Extra reserved blocks beyond what the request needs are released.
+     * joins the waiting queue. Extra reserved blocks beyond what the request needs are released. The
+     * listener first receives the request's already generated tokens again (same indices and text as on the
+     * source), then the new ones.
      */
     public void installMigrated(MigratingRequest m, int[] blockTable, RequestListener listener) {
         if (live.containsKey(m.requestId())) {
@@ -519,10 +521,13 @@ public final class EngineCore {
         Sequence seq = new Sequence(m.requestId(), nextSeqId++, Arrays.copyOf(m.tokens(), m.promptLength()), m.params(), m.priority(),
                 clock.nanoTime() - m.ageNanos(), listener, SamplingRng.restore(m.rngState()));
         int[] toks = m.tokens();
+        long now = clock.nanoTime();
         for (int i = m.promptLength(); i < toks.length; i++) {
             seq.appendToken(toks[i]);
-            // Rebuild the text assembler's held-back state; the source already emitted this text.
-            seq.text.add(tokenizer.decodeBytes(i == 0 ? toks[0] : toks[i - 1], toks[i]));
+            // Rebuild the text assembler's state by replaying the tokens, and hand the listener the same
+            // token events the source produced, so a caller may re-attach from any index (0 included).
+            TextAssembler.Step step = seq.text.add(tokenizer.decodeBytes(toks[i - 1], toks[i]));
+            listener.onEvent(new RequestEvent.Token(seq.requestId, i - m.promptLength(), toks[i], step.text(), now));
         }
         seq.previousTokenId = m.previousTokenId();
         seq.numPreemptions = m.numPreemptions();

@@ -42,6 +42,8 @@ final class CompletionExchange implements RequestListener {
     private long lastTokenNanos = Long.MIN_VALUE;
     private boolean terminated;
     private boolean clientGone;
+    /** False for a re-attached caller: its replayed tokens would distort the latency histograms. */
+    private boolean recordLatency = true;
 
     CompletionExchange(Context context, HttpServerResponse response, LlmEngine engine, ApiRequest request, String requestId,
             OpenAiResponses responses, ServerMetrics metrics, Clock clock, long arrivalNanos) {
@@ -62,6 +64,24 @@ final class CompletionExchange implements RequestListener {
      */
     void start() {
         engine.submit(new GenerateRequest(requestId, request.promptTokens(), request.params(), request.priority()), this);
+        begin(true);
+    }
+
+    /**
+     * Re-attaches to a request that migrated to this engine, answering from token {@code fromIndex} on (0
+     * replays everything, which is how a non-streaming answer is rebuilt whole). False, with nothing written,
+     * when no migrated request of that id awaits a caller here.
+     */
+    boolean attach(int fromIndex) {
+        recordLatency = false;
+        if (!engine.attach(requestId, fromIndex, this)) {
+            return false;
+        }
+        begin(fromIndex == 0);
+        return true;
+    }
+
+    private void begin(boolean firstResponse) {
         response.closeHandler(v -> clientGone());
         response.exceptionHandler(t -> clientGone());
         if (request.stream()) {
@@ -69,7 +89,7 @@ final class CompletionExchange implements RequestListener {
             response.putHeader("Content-Type", "text/event-stream; charset=utf-8");
             response.putHeader("Cache-Control", "no-cache");
             response.putHeader("X-Request-Id", requestId);
-            if (request.kind() == ApiRequest.Kind.CHAT) {
+            if (request.kind() == ApiRequest.Kind.CHAT && firstResponse) {
                 writeEvent(responses.roleChunk());
             } else {
                 response.writeHead();
@@ -91,14 +111,14 @@ final class CompletionExchange implements RequestListener {
             case RequestEvent.Token t -> onToken(t);
             case RequestEvent.Finished f -> onFinished(f);
             case RequestEvent.Failed f -> onFailed(f);
-            // TODO(lead, issue 3): relay as an SSE `migrated` event for native clients; until then, fail clearly.
-            case RequestEvent.Migrated m -> onFailed(new RequestEvent.Failed(m.requestId(), io.llumnix.core.ErrorCode.INTERNAL,
-                    "the request migrated to instance " + m.dstInstanceId() + "; this endpoint cannot follow it yet"));
+            case RequestEvent.Migrated m -> onMigrated(m);
         }
     }
 
     private void onToken(RequestEvent.Token t) {
-        if (lastTokenNanos == Long.MIN_VALUE) {
+        if (!recordLatency) {
+            // replayed or relayed after a migration: measured where the request started
+        } else if (lastTokenNanos == Long.MIN_VALUE) {
             metrics.timeToFirstToken(t.nanoTime() - arrivalNanos);
         } else {
             metrics.interTokenLatency(t.nanoTime() - lastTokenNanos);

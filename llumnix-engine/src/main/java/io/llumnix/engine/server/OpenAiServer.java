@@ -65,7 +65,8 @@ public final class OpenAiServer implements AutoCloseable {
         MODELS(HttpMethod.GET),
         HEALTH(HttpMethod.GET),
         METRICS(HttpMethod.GET),
-        STATUS(HttpMethod.GET);
+        STATUS(HttpMethod.GET),
+        ATTACH(HttpMethod.POST);
 
         final HttpMethod method;
 
@@ -80,7 +81,8 @@ public final class OpenAiServer implements AutoCloseable {
             "/v1/models", Route.MODELS,
             "/health", Route.HEALTH,
             "/metrics", Route.METRICS,
-            "/internal/status", Route.STATUS);
+            "/internal/status", Route.STATUS,
+            "/internal/attach", Route.ATTACH);
 
     private final LlmEngine engine;
     private final OpenAiServerConfig config;
@@ -179,9 +181,48 @@ public final class OpenAiServer implements AutoCloseable {
                 }
                 case METRICS -> response.putHeader("Content-Type", PrometheusText.CONTENT_TYPE).end(metrics.render(engine.snapshot()));
                 case STATUS -> sendJson(response, 200, mapper.writeValueAsString(engine.snapshot()));
+                case ATTACH -> readBody(req, body -> serveAttach(req, body, arrivalNanos));
             }
         } catch (RuntimeException e) {
             internalError(response, e);
+        }
+    }
+
+    /**
+     * {@code POST /internal/attach?request_id=ID&from=N&kind=completion|chat} with the original request body:
+     * continues, from token {@code N}, the answer to a request that migrated here. The response is formatted
+     * exactly as the original endpoint's (same id), so a gateway can splice it into the client's stream.
+     */
+    private void serveAttach(HttpServerRequest req, Buffer body, long arrivalNanos) {
+        HttpServerResponse response = req.response();
+        try {
+            String requestId = req.getParam("request_id", "");
+            String kindName = req.getParam("kind", "completion");
+            int from;
+            try {
+                from = Integer.parseInt(req.getParam("from", "0"));
+            } catch (NumberFormatException e) {
+                throw LlumnixException.invalid("from", "from must be a token index");
+            }
+            if (requestId.isBlank() || from < 0) {
+                throw LlumnixException.invalid("request_id", "request_id and a non-negative from are required");
+            }
+            ApiRequest.Kind kind = switch (kindName) {
+                case "chat" -> ApiRequest.Kind.CHAT;
+                case "completion" -> ApiRequest.Kind.COMPLETION;
+                default -> throw LlumnixException.invalid("kind", "kind must be completion or chat, got " + kindName);
+            };
+            byte[] bytes = body.getBytes();
+            ApiRequest request = kind == ApiRequest.Kind.CHAT ? parser.parseChat(bytes) : parser.parseCompletion(bytes);
+            OpenAiResponses responses = new OpenAiResponses(mapper, kind, requestId, clock.currentTimeMillis() / 1000,
+                    config.servedModelName());
+            CompletionExchange exchange = new CompletionExchange(Vertx.currentContext(), response, engine, request, requestId, responses,
+                    metrics, clock, arrivalNanos);
+            if (!exchange.attach(from)) {
+                sendError(response, OpenAiError.of(ErrorCode.NOT_FOUND, "no migrated request " + requestId + " awaits a caller here"));
+            }
+        } catch (LlumnixException e) {
+            sendError(response, OpenAiError.of(e));
         }
     }
 
