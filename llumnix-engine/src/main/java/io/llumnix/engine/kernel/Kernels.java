@@ -72,7 +72,7 @@ public interface Kernels {
 
     /**
      * RMSNorm of one row as run.c: {@code out = weight ⊙ (x / sqrt(mean(x²) + 1e-5))}. Scalar in every
-     * implementation (it is cheap, and a sequential sum keeps it bit-compatible with run.c).
+     * implementation: it is cheap, and the sequential sum keeps it bit-compatible with run.c.
      */
     default void rmsnorm(float[] out, int outOff, float[] x, int xOff, float[] weight, int n) {
         float ss = 0.0f;
@@ -88,7 +88,7 @@ public interface Kernels {
         }
     }
 
-    /** In-place softmax of {@code x[off .. off + n)} (max-subtracted, as run.c). */
+    /** In-place softmax of {@code x[off .. off + n)} (max-subtracted, as run.c; this default uses {@link Math#exp}). */
     default void softmax(float[] x, int off, int n) {
         float max = x[off];
         for (int i = 1; i < n; i++) {
@@ -105,7 +105,7 @@ public interface Kernels {
         }
     }
 
-    /** SwiGLU: {@code out[j] = silu(gate[j]) · up[j]} with {@code silu(v) = v / (1 + e^-v)} (as run.c). */
+    /** SwiGLU: {@code out[j] = silu(gate[j]) · up[j]} with {@code silu(v) = v · (1 / (1 + e^-v))} (as run.c; this default uses {@link Math#exp}). */
     default void swiglu(float[] out, int outOff, float[] gate, int gateOff, float[] up, int upOff, int n) {
         for (int j = 0; j < n; j++) {
             float v = gate[gateOff + j];

@@ -18,7 +18,8 @@ import jdk.incubator.vector.VectorSpecies;
  * computed lane-wise; a 4-token × 4-vector register tile reuses every weight load for four tokens and every
  * broadcast input for 64 outputs. Tiles of one token run the very same chain, so a token's row does not depend
  * on its neighbours. The attention kernels follow the same rule (fused multiply-adds in index order, lanes across
- * independent outputs), and their scalar tails use {@link Math#fma} to stay on the same chain.
+ * independent outputs), and their scalar tails use {@link Math#fma} to stay on the same chain. Softmax and SwiGLU
+ * use {@link VectorMath#exp}, which is exact IEEE arithmetic and so the same compiled or interpreted.
  *
  * <p>Stateless; thread-safe.
  */

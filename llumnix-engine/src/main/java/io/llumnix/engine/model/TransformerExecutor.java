@@ -35,6 +35,8 @@ import java.util.Optional;
  */
 public final class TransformerExecutor implements ModelExecutor {
 
+    private static final float[] NO_NORM = new float[0];
+
     private final ModelShape shape;
     private final ExecutorWeights weights;
     private final Kernels kernels;
@@ -163,15 +165,10 @@ public final class TransformerExecutor implements ModelExecutor {
             System.arraycopy(w.tokenEmbedding(), tokenIds[t] * dim, x, t * dim, dim);
             Rope.angles(tokenPos[t], headSize, ropeCos, ropeSin, t * (headSize / 2));
         }
-        int normGrain = Math.max(1, 32768 / dim);
-        for (int l = 0; l < shape.numLayers(); l++) {
+        int layers = shape.numLayers();
+        addAndNorm(numTokens, false, w.rmsAtt()[0]);
+        for (int l = 0; l < layers; l++) {
             int layer = l;
-            float[] rmsAtt = w.rmsAtt()[l];
-            ParallelFor.run(numTokens, normGrain, (from, to) -> {
-                for (int t = from; t < to; t++) {
-                    kernels.rmsnorm(xb, t * dim, x, t * dim, rmsAtt, dim);
-                }
-            });
             kernels.matmul(xb, numTokens, w.wqkv()[l], qkv);
             ParallelFor.run(numTokens, Math.max(1, 4096 / dim), (from, to) -> {
                 for (int t = from; t < to; t++) {
@@ -186,31 +183,32 @@ public final class TransformerExecutor implements ModelExecutor {
             });
             attention(layer, numTokens, maxPos);
             kernels.matmul(attOut, numTokens, w.wo()[l], xb);
-            addResidual(numTokens);
-            float[] rmsFfn = w.rmsFfn()[l];
-            ParallelFor.run(numTokens, normGrain, (from, to) -> {
-                for (int t = from; t < to; t++) {
-                    kernels.rmsnorm(xb, t * dim, x, t * dim, rmsFfn, dim);
-                }
-            });
+            addAndNorm(numTokens, true, w.rmsFfn()[l]);
             kernels.matmul(xb, numTokens, w.w13()[l], h13);
-            ParallelFor.run(numTokens, Math.max(1, 4096 / hidden), (from, to) -> {
+            ParallelFor.run(numTokens, Math.max(1, 16384 / hidden), (from, to) -> {
                 for (int t = from; t < to; t++) {
                     kernels.swiglu(hAct, t * hidden, h13, t * 2 * hidden, h13, t * 2 * hidden + hidden, hidden);
                 }
             });
             kernels.matmul(hAct, numTokens, w.w2()[l], xb);
-            addResidual(numTokens);
+            // The last layer's output is normalised by the classifier, only for the tokens that need logits.
+            addAndNorm(numTokens, true, l + 1 < layers ? w.rmsAtt()[l + 1] : NO_NORM);
         }
     }
 
-    private void addResidual(int numTokens) {
-        int n = numTokens * dim;
-        float[] a = x;
-        float[] b = xb;
-        ParallelFor.run(n, 1 << 16, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                a[i] += b[i];
+    /** Per token: optionally {@code x += xb} (the residual), then {@code xb = rmsnorm(x)} unless {@code norm} is empty. */
+    private void addAndNorm(int numTokens, boolean addResidual, float[] norm) {
+        ParallelFor.run(numTokens, Math.max(1, 16384 / dim), (from, to) -> {
+            for (int t = from; t < to; t++) {
+                int row = t * dim;
+                if (addResidual) {
+                    for (int i = row; i < row + dim; i++) {
+                        x[i] += xb[i];
+                    }
+                }
+                if (norm.length > 0) {
+                    kernels.rmsnorm(xb, row, x, row, norm, dim);
+                }
             }
         });
     }
