@@ -7,6 +7,7 @@ import io.llumnix.core.InstanceStatus;
 import io.llumnix.core.SamplingParams;
 import io.llumnix.engine.GenerateRequest;
 import io.llumnix.engine.LlmEngine;
+import io.llumnix.engine.exec.PacedExecutor;
 import io.llumnix.engine.RequestEvent;
 import io.llumnix.engine.model.LoadedModel;
 import io.llumnix.llumlet.MigrationFixture.FollowingClient;
