@@ -36,7 +36,7 @@ final class MigrationFixture {
 
     static LlmEngine engine(String name, EngineConfig config) {
         LoadedModel m = model();
-        return LlmEngine.start(name, config, new PacedExecutor(m.newExecutor(config.numKvBlocks(), config.blockSize()), 1_000_000L),
+        return LlmEngine.start(name, config, new PacedExecutor(m.newExecutor(config.numKvBlocks(), config.blockSize()), 2_000_000L),
                 m.tokenizer(), Clock.system());
     }
 

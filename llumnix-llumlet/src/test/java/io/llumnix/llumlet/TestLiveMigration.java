@@ -113,7 +113,9 @@ class TestLiveMigration {
             MigrationFixture.awaitIdle(b);
         }
         assertThat(failures).isEmpty();
-        assertThat(committed).as("migrations that committed").isGreaterThanOrEqualTo(16);
+        // Identity is the property; this only checks that migration was really exercised. Triggers near
+        // max_tokens rarely commit (the request ends first), and a loaded machine slows the handshakes.
+        assertThat(committed).as("migrations that committed").isGreaterThanOrEqualTo(8);
     }
 
     @Test
