@@ -117,6 +117,8 @@ public final class ClusterSimulation {
 
     private SimulationResult execute() {
         long wall0 = System.nanoTime();
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpu0 = threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() : 0;
         for (int i = 0; i < config.instances(); i++) {
             SimInstance inst = launch();
             inst.state = SimInstance.State.RUNNING;
@@ -170,7 +172,8 @@ public final class ClusterSimulation {
         }
         timeline.record(endNanos, instancesUp);
         return new SimulationResult(config.policy() + " " + workload.name(), List.of(records), migrations, timeline, endNanos,
-                System.nanoTime() - wall0, steps, preemptions);
+                System.nanoTime() - wall0, threads.isCurrentThreadCpuTimeSupported() ? threads.getCurrentThreadCpuTime() - cpu0 : 0, steps,
+                preemptions);
     }
 
     // ------------------------------------------------------------------------------------------ requests

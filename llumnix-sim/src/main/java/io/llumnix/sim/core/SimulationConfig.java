@@ -162,7 +162,7 @@ public record SimulationConfig(
             return this;
         }
 
-        /** Headroom tokens; by default a quarter of one instance's KV capacity. */
+        /** Headroom tokens; by default a twelfth of one instance's KV capacity (about 1,000 tokens for the paper's A10). */
         public Builder priorityHeadroomTokens(long tokens) {
             priorityHeadroomTokens = tokens;
             return this;
@@ -189,7 +189,7 @@ public record SimulationConfig(
         }
 
         public SimulationConfig build() {
-            long headroom = priorityHeadroomTokens >= 0 ? priorityHeadroomTokens : profile.kvCapacityTokens() / 4;
+            long headroom = priorityHeadroomTokens >= 0 ? priorityHeadroomTokens : profile.kvCapacityTokens() / 12;
             return new SimulationConfig(profile, instances, policy, statusInterval, snapshotInterval, reschedulingInterval,
                     llumnixReschedulingPolicies, migrationFreenessThreshold, migration, priorities, headroom, autoScaling,
                     prefixCaching, seed);

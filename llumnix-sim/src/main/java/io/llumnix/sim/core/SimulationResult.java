@@ -16,6 +16,7 @@ import java.util.List;
  * @param timeline instances up (launched and not yet removed) over time
  * @param simulatedNanos virtual time at which the last request finished
  * @param wallNanos wall time the run took
+ * @param cpuNanos CPU time of the simulating thread (what the run costs when other processes share the cores)
  * @param steps engine steps executed across all instances
  * @param preemptions preemptions across all instances
  */
@@ -26,6 +27,7 @@ public record SimulationResult(
         InstanceTimeline timeline,
         long simulatedNanos,
         long wallNanos,
+        long cpuNanos,
         long steps,
         long preemptions) {
 

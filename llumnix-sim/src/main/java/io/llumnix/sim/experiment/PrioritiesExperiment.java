@@ -28,7 +28,7 @@ final class PrioritiesExperiment {
         LatencyProfile profile = ExperimentSupport.profile(o);
         int instances = o.instances().orElse(o.quick() ? 4 : 16);
         int n = o.requests().orElse(o.quick() ? 200 : 2500);
-        double rate = o.rate().orElse(11.0 * instances / 16.0);
+        double rate = o.rate().orElse(14.0 * instances / 16.0);
         double[] cvs = o.quick() ? new double[] {4} : new double[] {2, 4, 6, 8};
         List<ExperimentRunner.Job> jobs = new ArrayList<>();
         for (double cv : cvs) {

@@ -56,6 +56,7 @@ final class ScaleExperiment {
         Table table = ExperimentSupport.resultsTable("instances", runs);
         report.table("results", table);
         Map<String, Object> wall = new LinkedHashMap<>();
+        Map<String, Object> cpu = new LinkedHashMap<>();
         Map<String, Object> speed = new LinkedHashMap<>();
         Map<String, Object> requests = new LinkedHashMap<>();
         List<String> headlines = new ArrayList<>();
@@ -63,11 +64,12 @@ final class ScaleExperiment {
             SimulationResult r = d.result();
             String key = Integer.toString((int) d.job().x()) + (policies.size() > 1 ? " " + d.job().policy() : "");
             wall.put(key, ExperimentSupport.round(r.wallNanos() / 1e9));
+            cpu.put(key, ExperimentSupport.round(r.cpuNanos() / 1e9));
             speed.put(key, ExperimentSupport.round(r.speedup()));
             requests.put(key, r.records().size());
-            headlines.add(String.format(Locale.ROOT, "%d instances, %d requests (%s): %.1f s wall, %.0f s simulated, %.1f simulated s per wall s, "
+            headlines.add(String.format(Locale.ROOT, "%d instances, %d requests (%s): %.1f s wall (%.1f s CPU), %.0f s simulated, %.1f simulated s per wall s, "
                     + "%d steps, %d migrations", (int) d.job().x(), r.records().size(), d.job().policy(), r.wallNanos() / 1e9,
-                    r.simulatedNanos() / 1e9, r.speedup(), r.steps(), r.committedMigrations()));
+                    r.cpuNanos() / 1e9, r.simulatedNanos() / 1e9, r.speedup(), r.steps(), r.committedMigrations()));
         }
         for (String p : ExperimentSupport.policiesOf(runs)) {
             XYChart c = Charts.latencyVsRate("wall time per run", "wall time (s)", List.of(ExperimentSupport.series(p, runs,
@@ -78,6 +80,7 @@ final class ScaleExperiment {
         Map<String, Object> summary = new LinkedHashMap<>();
         summary.put("experiment", "scale");
         summary.put("wall_seconds", wall);
+        summary.put("cpu_seconds", cpu);
         summary.put("sim_seconds_per_wall_second", speed);
         summary.put("requests", requests);
         summary.put("rate_per_instance", RATE_PER_INSTANCE);

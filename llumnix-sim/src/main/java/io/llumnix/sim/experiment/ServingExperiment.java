@@ -26,7 +26,9 @@ final class ServingExperiment {
     /**
      * One trace of the sweep.
      *
-     * @param rates requests per second over the 16-instance cluster, ascending
+     * @param rates requests per second over the 16-instance cluster, ascending: from a comfortable load up to about the
+     *     rate where the cluster saturates (beyond it every policy's queues grow without bound and the comparison only
+     *     measures how long the run is)
      */
     private record Trace(String name, double[] rates) {}
 
@@ -41,9 +43,9 @@ final class ServingExperiment {
         double scale = instances / 16.0;
         List<Trace> traces = o.quick()
                 ? List.of(new Trace("zipf-256-256", new double[] {8, 14}))
-                : List.of(new Trace("sharegpt", new double[] {1.5, 2.0, 2.5, 3.0}),
+                : List.of(new Trace("sharegpt", new double[] {1.25, 1.5, 1.75, 2.0}),
                         new Trace("zipf-256-256", new double[] {8, 10, 12, 14}),
-                        new Trace("zipf-512-512", new double[] {3, 4, 5, 6}));
+                        new Trace("zipf-512-512", new double[] {2.0, 2.5, 3.0, 3.5}));
         List<String> policies = o.policies().isEmpty() ? POLICIES : o.policies();
         List<RequestLength> shareGpt = traces.stream().anyMatch(t -> t.name().equals("sharegpt")) ? ExperimentSupport.shareGptLengths()
                 : List.of();
