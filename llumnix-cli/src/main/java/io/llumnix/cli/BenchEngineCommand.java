@@ -4,8 +4,6 @@ import io.llumnix.engine.bench.BenchOptions;
 import io.llumnix.engine.bench.BenchResult;
 import io.llumnix.engine.bench.EngineBenchmark;
 import io.llumnix.engine.model.SyntheticSpec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -13,7 +11,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code llumnix bench engine}: runs {@link EngineBenchmark} (prefill, single-stream decode, batched decode at
@@ -79,19 +76,7 @@ final class BenchEngineCommand implements Callable<Integer> {
             }
         }
         BenchResult result = EngineBenchmark.run(options);
-        json.ifPresent(file -> write(file, result));
+        json.ifPresent(file -> JsonOutput.write(file, result.toMap()));
         return 0;
-    }
-
-    private static void write(Path file, BenchResult result) {
-        try {
-            Path parent = file.toAbsolutePath().getParent();
-            if (parent != null) {
-                Files.createDirectories(parent);
-            }
-            Files.writeString(file, JsonMapper.builder().build().writerWithDefaultPrettyPrinter().writeValueAsString(result.toMap()) + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
