@@ -5,7 +5,9 @@ import java.time.Duration;
 /**
  * How migrations run on one instance.
  *
- * @param maxStages stages of copying while the request keeps decoding, at most ({@code --migration-max-stages})
+ * @param maxStages stages of copying while the request keeps decoding, at most ({@code --migration-max-stages}); 0 makes
+ *     every migration a blocking copy (the request leaves its batch first and all of its KV moves while it is
+ *     paused), the baseline live migration is measured against
  * @param lastStageMaxBlocks once no more than this many blocks remain, the source pauses the request and
  *     sends the rest ({@code --migration-last-stage-max-blocks})
  * @param stepTimeout how long one handshake step (reserve, stage, commit) may take before the migration aborts
@@ -24,8 +26,8 @@ public record MigrationConfig(
         int maxMessageBytes) {
 
     public MigrationConfig {
-        if (maxStages < 1) {
-            throw new IllegalArgumentException("--migration-max-stages must be at least 1, got " + maxStages);
+        if (maxStages < 0) {
+            throw new IllegalArgumentException("--migration-max-stages must be >= 0, got " + maxStages);
         }
         if (lastStageMaxBlocks < 0) {
             throw new IllegalArgumentException("--migration-last-stage-max-blocks must be >= 0, got " + lastStageMaxBlocks);
