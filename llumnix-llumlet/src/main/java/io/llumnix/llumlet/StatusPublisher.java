@@ -271,6 +271,8 @@ public final class StatusPublisher implements AutoCloseable {
         if (ok) {
             if (failing) {
                 failing = false;
+                // The store may have come back empty (a restarted Redis): re-put the metadata now, not at the next heartbeat.
+                lastMetadataNanos = now - config.pushMetadataInterval().toNanos();
                 log.info("cluster meta store accepts {}'s entries again", metadata.instanceId());
             }
             return true;
