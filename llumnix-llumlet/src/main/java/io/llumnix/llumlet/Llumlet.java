@@ -4,11 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.llumnix.cms.InstanceMetadata;
 import io.llumnix.core.Clock;
 import io.llumnix.core.InstanceStatus;
-import io.llumnix.cms.InstanceMetadata;
 import io.llumnix.engine.EngineConfig;
 import io.llumnix.engine.EngineSnapshot;
+import io.llumnix.engine.InstanceStatuses;
 import io.llumnix.engine.LlmEngine;
 import io.llumnix.engine.sched.RunningRequestView;
 import io.llumnix.scheduler.rescheduling.MigratableRequest;
@@ -156,47 +157,22 @@ public final class Llumlet implements AutoCloseable {
 
     /** This instance's status in the cluster's terms, from the engine's latest snapshot. */
     public InstanceStatus status() {
-        return status(engine.snapshot(), true, 0L, 0L, List.of());
+        return status(engine.snapshot(), true, 0L, List.of());
     }
 
     /**
-     * The status for one engine snapshot, with this llumlet's migration slots as they are now.
+     * The status for one engine snapshot, with this llumlet's migration slots as they are now; the mapping is the
+     * one the simulator uses too ({@link InstanceStatuses}).
      *
      * @param schedulable false while draining, stopping, or when the engine stopped stepping
-     * @param migratingTokens KV tokens of requests migrating out
      * @param highPriorityUsedTokens KV tokens held by high-priority requests
      * @param recentWaitingRequestIds requests that appeared here since the previous published status
      */
-    InstanceStatus status(EngineSnapshot s, boolean schedulable, long migratingTokens, long highPriorityUsedTokens,
-            List<String> recentWaitingRequestIds) {
+    InstanceStatus status(EngineSnapshot s, boolean schedulable, long highPriorityUsedTokens, List<String> recentWaitingRequestIds) {
         int freeIn = inSlots.availablePermits();
         int loading = config.migration().migrateInSlots() - freeIn;
-        return new InstanceStatus(
-                config.instanceId(),
-                schedulable,
-                clock.currentTimeMillis(),
-                s.stepId(),
-                config.inferType(),
-                config.unitId(),
-                config.nodeId(),
-                s.numWaiting(),
-                s.numRunning(),
-                loading,
-                s.numRunningDecodes(),
-                (long) s.numTotalBlocks() * s.blockSize(),
-                (long) s.numUsedBlocks() * s.blockSize(),
-                s.blockSize(),
-                s.uncomputedWaitingPrefillTokens(),
-                s.uncomputedRunningPrefillTokens(),
-                s.runningDecodeTokens(),
-                s.headOfLineBlocks(),
-                freeIn,
-                outSlots.availablePermits(),
-                migratingTokens,
-                highPriorityUsedTokens,
-                s.waitingRequestIds(),
-                recentWaitingRequestIds,
-                s.lastStepNanos() / 1e6);
+        return InstanceStatuses.from(s, config.instanceId(), config.inferType(), config.nodeId(), config.unitId(), freeIn,
+                outSlots.availablePermits(), loading, clock.currentTimeMillis(), schedulable, highPriorityUsedTokens, recentWaitingRequestIds);
     }
 
     /** Free migrate-in and migrate-out slots now (what the rescheduler pairs by). */

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * milliseconds on its own virtual thread. To publish, it asks the step thread (between two steps) for a
  * consistent snapshot plus the live request ids, from which it derives the ids that appeared since the previous
  * status ({@code recentWaitingRequestIds}: how the scheduler's dispatch ledger learns that a request it sent has
- * arrived even when it never waited long enough to be seen waiting). A store failure is logged (rate-limited)
+ * arrived even when it never waited long enough to be seen waiting) and the KV tokens of high-priority requests. A store failure is logged (rate-limited)
  * and retried on the next change or heartbeat; nothing here ever throws into the engine or the caller.
  *
  * <p>Thread-safe. One publisher per llumlet; the caller owns the store.
@@ -213,7 +213,6 @@ public final class StatusPublisher implements AutoCloseable {
     /** Publishes a status for {@code s}; {@code requests} are the live requests taken with it (null: unknown). */
     private void publish(EngineSnapshot s, @Nullable List<RunningRequestView> requests, long now) {
         boolean schedulable = !draining && !stalled;
-        long migrating = 0;
         long highPriority = 0;
         List<String> recent = List.of();
         if (requests != null) {
@@ -222,12 +221,8 @@ public final class StatusPublisher implements AutoCloseable {
             List<String> fresh = new ArrayList<>();
             for (RunningRequestView r : requests) {
                 ids.add(r.requestId());
-                long tokens = (long) r.numBlocks() * s.blockSize();
-                if (r.migrating()) {
-                    migrating += tokens;
-                }
                 if (r.priority() > 0) {
-                    highPriority += tokens;
+                    highPriority += (long) r.numBlocks() * s.blockSize();
                 }
                 if (!lastPublishedIds.contains(r.requestId()) && !waiting.contains(r.requestId())) {
                     fresh.add(r.requestId());
@@ -236,7 +231,7 @@ public final class StatusPublisher implements AutoCloseable {
             recent = fresh;
             lastPublishedIds = ids;
         }
-        InstanceStatus status = llumlet.status(s, schedulable, migrating, highPriority, recent);
+        InstanceStatus status = llumlet.status(s, schedulable, highPriority, recent);
         lastStatusNanos = now;
         lastSignature = new Signature(s.stepId(), s.numWaiting(), s.numRunning(), s.numUsedBlocks(), status.numMigrateInSlots(),
                 status.numMigrateOutSlots(), schedulable);
