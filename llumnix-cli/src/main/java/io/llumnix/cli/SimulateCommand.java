@@ -102,7 +102,6 @@ final class SimulateCommand implements Callable<Integer> {
         } else {
             result = Experiments.run(experiment.get(), options, main.out());
         }
-        main.out().println("report: " + result.reportDir().resolve("index.html").toAbsolutePath());
         json.ifPresent(file -> JsonOutput.write(file, result.summary()));
         return 0;
     }
