@@ -124,6 +124,7 @@ public final class GrpcMigrationExecutor implements MigrationExecutor, AutoClose
                 .setValue(order.value())
                 .setDstInstanceId(order.destInstanceId())
                 .setDstAddress(dst.get())
+                .setNormalPriorityOnly(order.normalPriorityOnly())
                 .build();
         MigrateReply reply;
         try {

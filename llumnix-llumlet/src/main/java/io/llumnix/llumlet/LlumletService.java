@@ -46,7 +46,7 @@ final class LlumletService extends LlumletGrpc.LlumletImplBase {
             } else {
                 // The command carries no priority flag yet: every request is eligible.
                 outcomes = llumlet.migrateSelected(MigrationRule.parse(request.getRule()), RequestOrder.parse(request.getOrder()),
-                        request.getValue(), false, request.getDstAddress(), request.getRecompute());
+                        request.getValue(), request.getNormalPriorityOnly(), request.getDstAddress(), request.getRecompute());
             }
         } catch (IllegalArgumentException e) {
             responseObserver.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
