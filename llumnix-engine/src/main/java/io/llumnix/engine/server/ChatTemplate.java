@@ -17,15 +17,18 @@ import tools.jackson.databind.JsonNode;
  * continuation. A message's {@code content} is a string, an array of {@code {"type":"text","text":…}}
  * parts (concatenated), or null (skipped, e.g. an assistant turn that only called tools).
  *
+ * <p>Public so that a gateway renders the same prompt text (and so the same token ids) as the engine will.
+ *
  * <p>Stateless and thread-safe.
  */
-final class ChatTemplate {
+public final class ChatTemplate {
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
     private ChatTemplate() {}
 
-    static String render(JsonNode messages) {
+    /** The prompt text of {@code messages}; throws {@link LlumnixException} (invalid request) naming the bad field. */
+    public static String render(JsonNode messages) {
         if (messages == null || messages.isMissingNode() || messages.isNull()) {
             throw LlumnixException.invalid("messages", "messages is required");
         }
