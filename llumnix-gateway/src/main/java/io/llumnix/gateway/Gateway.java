@@ -1,0 +1,371 @@
+package io.llumnix.gateway;
+
+import static java.util.Objects.requireNonNull;
+
+import io.llumnix.cms.InstanceMetadata;
+import io.llumnix.core.Clock;
+import io.llumnix.core.ErrorCode;
+import io.llumnix.core.LlumnixException;
+import io.llumnix.scheduler.SchedulerClient;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The OpenAI-compatible front door of a cluster (Vert.x). Routes:
+ * <ul>
+ *   <li>{@code POST /v1/completions}, {@code POST /v1/chat/completions}: streaming and not, relayed through a
+ *       {@link CompletionProxy} (scheduling, retries, migration following, resume on failure);</li>
+ *   <li>{@code GET /v1/models}: the models the known instances serve;</li>
+ *   <li>{@code GET /health}: 200 while an instance is known, else 503;</li>
+ *   <li>{@code GET /metrics}: Prometheus text (requests by status, latency and time-to-first-byte histograms,
+ *       in flight, queued, retries, resumes, migrations followed, refusals).</li>
+ * </ul>
+ * Every error is an OpenAI error object from {@link ErrorCode}: 401 without a valid key (when keys are
+ * configured), 429 with {@code Retry-After} over a key's limits or when the admission queue is full, 413 for bodies
+ * over the limit, 431 for oversized headers, 400 for bodies the gateway cannot read, 404/405 for unknown routes or
+ * methods, 502/503 when no instance can serve. The priority class comes from {@code X-Llumnix-Priority:
+ * high|normal|low} and becomes the engine's request priority (1, 0, -1).
+ *
+ * <pre>{@code
+ * try (Gateway gateway = Gateway.start(GatewayConfig.defaults(), scheduler, directory, ModelCatalog.estimating(),
+ *         ApiKeys.open(), Clock.system())) {
+ *     System.out.println(gateway.baseUrl());
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. The gateway does not own the scheduler client or the directory.
+ */
+public final class Gateway implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+    /** The request header that picks a priority class. */
+    public static final String PRIORITY_HEADER = "X-Llumnix-Priority";
+
+    private static final Map<String, Integer> PRIORITY_CLASSES = Map.of("high", 1, "normal", 0, "low", -1);
+
+    private enum Route {
+        COMPLETIONS(HttpMethod.POST),
+        CHAT_COMPLETIONS(HttpMethod.POST),
+        MODELS(HttpMethod.GET),
+        HEALTH(HttpMethod.GET),
+        METRICS(HttpMethod.GET);
+
+        final HttpMethod method;
+
+        Route(HttpMethod method) {
+            this.method = method;
+        }
+    }
+
+    private static final Map<String, Route> ROUTES = Map.of(
+            "/v1/completions", Route.COMPLETIONS,
+            "/v1/chat/completions", Route.CHAT_COMPLETIONS,
+            "/v1/models", Route.MODELS,
+            "/health", Route.HEALTH,
+            "/metrics", Route.METRICS);
+
+    private final GatewayConfig config;
+    private final BackendDirectory directory;
+    private final ModelCatalog catalog;
+    private final ApiKeys apiKeys;
+    private final Clock clock;
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final Vertx vertx;
+    private final CompletionProxy.Shared shared;
+    private final ClientRequestParser parser;
+    private final AdmissionQueue admission;
+    private final InstancePicker picker;
+    private final GatewayMetrics metrics;
+    private final String idPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
+    private final AtomicLong nextId = new AtomicLong();
+    private final long createdEpochSeconds;
+    private HttpServer server;
+
+    private Gateway(GatewayConfig config, SchedulerClient scheduler, BackendDirectory directory, ModelCatalog catalog, ApiKeys apiKeys,
+            Clock clock) {
+        this.config = requireNonNull(config, "config is null");
+        this.directory = requireNonNull(directory, "directory is null");
+        this.catalog = requireNonNull(catalog, "catalog is null");
+        this.apiKeys = requireNonNull(apiKeys, "apiKeys is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.picker = new InstancePicker(requireNonNull(scheduler, "scheduler is null"), directory);
+        this.admission = new AdmissionQueue(config.maxInFlight(), config.maxQueued());
+        this.metrics = new GatewayMetrics(admission::queued, picker::fallbacks);
+        this.parser = new ClientRequestParser(json, catalog);
+        this.createdEpochSeconds = clock.currentTimeMillis() / 1000;
+        this.vertx = Vertx.vertx();
+        HttpClientAgent client = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(true).setConnectTimeout((int) config.connectTimeout().toMillis()),
+                new PoolOptions().setHttp1MaxSize(Math.max(64, config.maxInFlight())));
+        this.shared = new CompletionProxy.Shared(client, picker, config, metrics, json, catalog, admission, new RateLimiter(clock), clock);
+    }
+
+    /** Binds and starts serving; returns once the port is open. */
+    public static Gateway start(GatewayConfig config, SchedulerClient scheduler, BackendDirectory directory, ModelCatalog catalog,
+            ApiKeys apiKeys, Clock clock) {
+        Gateway g = new Gateway(config, scheduler, directory, catalog, apiKeys, clock);
+        try {
+            g.server = g.vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
+                            .setMaxHeaderSize(config.maxHeaderBytes()).setMaxInitialLineLength(8192))
+                    .requestHandler(g::handle)
+                    .invalidRequestHandler(g::invalidRequest)
+                    .listen()
+                    .await();
+        } catch (RuntimeException e) {
+            g.vertx.close().await();
+            throw new LlumnixException(ErrorCode.INTERNAL, "cannot listen on " + config.host() + ":" + config.port() + ": " + e.getMessage());
+        }
+        return g;
+    }
+
+    public int port() {
+        return server.actualPort();
+    }
+
+    /** {@code http://host:port}, without a trailing slash. */
+    public String baseUrl() {
+        String host = config.host().contains(":") ? "[" + config.host() + "]" : config.host();
+        return "http://" + host + ":" + port();
+    }
+
+    /** Requests being served right now. */
+    public int inFlight() {
+        return metrics.inFlight();
+    }
+
+    /** Streams resumed on another instance after a failure, so far. */
+    public long resumes() {
+        return (long) metrics.resumes();
+    }
+
+    /** Attempts retried on another instance before the first byte, so far. */
+    public long retries() {
+        return (long) metrics.retries();
+    }
+
+    /** Live migrations followed, so far. */
+    public long migrationsFollowed() {
+        return (long) metrics.migrationsFollowed();
+    }
+
+    @Override
+    public void close() {
+        try {
+            vertx.close().await();
+        } catch (RuntimeException e) {
+            log.warn("error while closing the gateway: {}", e.toString());
+        }
+    }
+
+    private void handle(HttpServerRequest req) {
+        long arrivalNanos = clock.nanoTime();
+        HttpServerResponse resp = req.response();
+        Route route = ROUTES.get(req.path());
+        if (route == null) {
+            count(req.path().startsWith("/v1/") ? req.path() : "other",
+                    OpenAiErrors.send(resp, ErrorCode.NOT_FOUND, "No route " + req.method() + " " + truncate(req.path())), arrivalNanos);
+            return;
+        }
+        if (!route.method.equals(req.method())) {
+            resp.putHeader("Allow", route.method.name());
+            count(req.path(), OpenAiErrors.send(resp, ErrorCode.METHOD_NOT_ALLOWED, "Method " + req.method() + " is not allowed on " + req.path()),
+                    arrivalNanos);
+            return;
+        }
+        try {
+            switch (route) {
+                case HEALTH -> {
+                    int known = directory.instances().size();
+                    resp.setStatusCode(known > 0 ? 200 : 503).putHeader("Content-Type", "application/json")
+                            .end("{\"status\":\"" + (known > 0 ? "ok" : "unavailable") + "\",\"instances\":" + known + "}");
+                }
+                case METRICS -> resp.putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
+                case MODELS -> {
+                    Optional<ApiKeys.Key> key = authenticate(req);
+                    if (key.isEmpty() && apiKeys.enabled()) {
+                        return;
+                    }
+                    resp.putHeader("Content-Type", "application/json").end(json.writeValueAsString(models()));
+                }
+                case COMPLETIONS -> completion(req, ClientRequest.Endpoint.COMPLETIONS, arrivalNanos);
+                case CHAT_COMPLETIONS -> completion(req, ClientRequest.Endpoint.CHAT_COMPLETIONS, arrivalNanos);
+            }
+        } catch (RuntimeException e) {
+            log.error("internal error while serving {}", req.path(), e);
+            OpenAiErrors.send(resp, ErrorCode.INTERNAL, "internal error: " + e);
+        }
+    }
+
+    /** Malformed HTTP (oversized headers or request line, bad encoding): answer 4xx, never 5xx. */
+    private void invalidRequest(HttpServerRequest req) {
+        io.vertx.core.http.HttpServerResponse resp = req.response();
+        Throwable cause = req.decoderResult().cause();
+        String message = cause == null ? "malformed request" : cause.getMessage();
+        int status = message != null && message.contains("header") ? 431 : message != null && message.contains("line") ? 414 : 400;
+        resp.setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
+                .end(OpenAiErrors.body(ErrorCode.INVALID_REQUEST, "Malformed HTTP request: " + message, Optional.empty()))
+                .onComplete(v -> req.connection().close());
+        metrics.requestFinished("invalid", status, -1);
+    }
+
+    private void completion(HttpServerRequest req, ClientRequest.Endpoint endpoint, long arrivalNanos) {
+        HttpServerResponse resp = req.response();
+        String route = endpoint.path;
+        Optional<ApiKeys.Key> key = authenticate(req);
+        if (key.isEmpty() && apiKeys.enabled()) {
+            count(route, 401, arrivalNanos);
+            return;
+        }
+        OptionalInt priority;
+        String priorityClass = req.getHeader(PRIORITY_HEADER);
+        if (priorityClass == null) {
+            priority = OptionalInt.empty();
+        } else {
+            Integer p = PRIORITY_CLASSES.get(priorityClass.strip().toLowerCase(Locale.ROOT));
+            if (p == null) {
+                count(route, OpenAiErrors.send(resp, ErrorCode.INVALID_REQUEST, PRIORITY_HEADER + " must be one of "
+                        + new TreeSet<>(PRIORITY_CLASSES.keySet()) + ", got '" + truncate(priorityClass) + "'", Optional.of(PRIORITY_HEADER)),
+                        arrivalNanos);
+                return;
+            }
+            priority = OptionalInt.of(p);
+        }
+        Context context = Vertx.currentContext();
+        readBody(req, route, arrivalNanos, body -> {
+            ClientRequest request;
+            try {
+                request = parser.parse(endpoint, body.getBytes(), priority);
+            } catch (LlumnixException e) {
+                count(route, OpenAiErrors.send(resp, e.code(), String.valueOf(e.getMessage()), e.param()), arrivalNanos);
+                return;
+            }
+            if (key.isPresent()) {
+                RateLimiter.Verdict verdict = shared.limiter().admit(key.get(), request.promptIds().length);
+                if (!verdict.admitted()) {
+                    metrics.rateLimited();
+                    resp.putHeader("Retry-After", Long.toString(verdict.retryAfterSeconds()));
+                    count(route, OpenAiErrors.send(resp, ErrorCode.RATE_LIMITED, "Rate limit of API key '" + key.get().name() + "' reached: "
+                            + verdict.limit() + "; retry after " + verdict.retryAfterSeconds() + " s"), arrivalNanos);
+                    return;
+                }
+            }
+            String requestId = "gw-" + idPrefix + "-" + nextId.incrementAndGet();
+            new CompletionProxy(shared, context, resp, request, requestId, key, arrivalNanos).enter();
+        });
+    }
+
+    /** The caller's key, or empty after answering 401 (only when keys are configured). */
+    private Optional<ApiKeys.Key> authenticate(HttpServerRequest req) {
+        if (!apiKeys.enabled()) {
+            return Optional.empty();
+        }
+        Optional<ApiKeys.Key> key = apiKeys.authenticate(req.getHeader("Authorization"));
+        if (key.isEmpty()) {
+            req.response().putHeader("WWW-Authenticate", "Bearer");
+            OpenAiErrors.send(req.response(), ErrorCode.UNAUTHORIZED, req.getHeader("Authorization") == null
+                    ? "Missing API key: send Authorization: Bearer <key>"
+                    : "Invalid API key");
+        }
+        return key;
+    }
+
+    /** Collects the body up to the limit; beyond it answers 413 and closes the connection. */
+    private void readBody(HttpServerRequest req, String route, long arrivalNanos, Consumer<Buffer> onBody) {
+        int limit = config.maxBodyBytes();
+        String contentLength = req.getHeader("Content-Length");
+        if (contentLength != null) {
+            long declared;
+            try {
+                declared = Long.parseLong(contentLength.strip());
+            } catch (NumberFormatException e) {
+                declared = -1;
+            }
+            if (declared > limit) {
+                tooLarge(req, route, limit, arrivalNanos);
+                return;
+            }
+        }
+        Buffer body = Buffer.buffer();
+        boolean[] refused = {false};
+        req.handler(chunk -> {
+            if (refused[0]) {
+                return;
+            }
+            if (body.length() + chunk.length() > limit) {
+                refused[0] = true;
+                tooLarge(req, route, limit, arrivalNanos);
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        req.endHandler(v -> {
+            if (!refused[0]) {
+                onBody.accept(body);
+            }
+        });
+        req.exceptionHandler(t -> log.debug("request body failed: {}", t.toString()));
+    }
+
+    private void tooLarge(HttpServerRequest req, String route, int limit, long arrivalNanos) {
+        HttpServerResponse resp = req.response();
+        resp.putHeader("Connection", "close");
+        count(route, OpenAiErrors.send(resp, ErrorCode.REQUEST_TOO_LARGE, "The request body exceeds the limit of " + limit + " bytes"),
+                arrivalNanos);
+        req.connection().close();
+    }
+
+    private ObjectNode models() {
+        TreeSet<String> names = new TreeSet<>(catalog.models());
+        for (InstanceMetadata m : directory.instances()) {
+            if (!m.modelName().isEmpty()) {
+                names.add(m.modelName());
+            }
+        }
+        ObjectNode root = json.createObjectNode();
+        root.put("object", "list");
+        ArrayNode data = root.putArray("data");
+        for (String name : names) {
+            ObjectNode model = data.addObject();
+            model.put("id", name);
+            model.put("object", "model");
+            model.put("created", createdEpochSeconds);
+            model.put("owned_by", "llumnix");
+            int maxModelLen = catalog.profile(name).maxModelLen();
+            if (maxModelLen > 0) {
+                model.put("max_model_len", maxModelLen);
+            }
+        }
+        return root;
+    }
+
+    private void count(String route, int status, long arrivalNanos) {
+        metrics.requestFinished(route, status, clock.nanoTime() - arrivalNanos);
+    }
+
+    private static String truncate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "…" : s;
+    }
+}
