@@ -199,8 +199,10 @@ final class CompletionProxy {
         switch (pick) {
             case InstancePicker.Pick.None none -> {
                 if (!done) {
-                    if (headSent) {
-                        giveUp(none.reason());
+                    if (headSent || attempts > 1) {
+                        // Every instance that could take it failed: the failure is theirs, not a lack of capacity.
+                        giveUp(attempts > 1 ? "no instance could serve the request; last failure: " + lastFailure + " (" + none.reason() + ")"
+                                : none.reason());
                     } else {
                         finish(OpenAiErrors.send(resp, ErrorCode.OVERLOADED, "No instance can take the request: " + none.reason()));
                     }

@@ -225,8 +225,11 @@ public final class Gateway implements AutoCloseable {
         Throwable cause = req.decoderResult().cause();
         String message = cause == null ? "malformed request" : cause.getMessage();
         int status = message != null && message.contains("header") ? 431 : message != null && message.contains("line") ? 414 : 400;
-        resp.setStatusCode(status).putHeader("Content-Type", "application/json").putHeader("Connection", "close")
-                .end(OpenAiErrors.body(ErrorCode.INVALID_REQUEST, "Malformed HTTP request: " + message, Optional.empty()))
+        resp.setStatusCode(status).putHeader("Content-Type", "application/json");
+        if (req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+            resp.putHeader("Connection", "close");
+        }
+        resp.end(OpenAiErrors.body(ErrorCode.INVALID_REQUEST, "Malformed HTTP request: " + message, Optional.empty()))
                 .onComplete(v -> req.connection().close());
         metrics.requestFinished("invalid", status, -1);
     }
@@ -331,10 +334,15 @@ public final class Gateway implements AutoCloseable {
 
     private void tooLarge(HttpServerRequest req, String route, int limit, long arrivalNanos) {
         HttpServerResponse resp = req.response();
-        resp.putHeader("Connection", "close");
+        boolean http1 = req.version() != io.vertx.core.http.HttpVersion.HTTP_2;
+        if (http1) {
+            resp.putHeader("Connection", "close"); // the rest of the body would otherwise have to be read
+        }
         count(route, OpenAiErrors.send(resp, ErrorCode.REQUEST_TOO_LARGE, "The request body exceeds the limit of " + limit + " bytes"),
                 arrivalNanos);
-        req.connection().close();
+        if (http1) {
+            req.connection().close();
+        }
     }
 
     private ObjectNode models() {

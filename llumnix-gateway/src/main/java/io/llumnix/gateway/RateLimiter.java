@@ -35,16 +35,20 @@ final class RateLimiter {
             this.updatedNanos = now;
         }
 
-        /** Takes {@code amount} if available (or, with {@code force}, regardless); else nanos until it would be. */
+        /**
+         * Takes {@code amount} if available (or, with {@code force}, regardless); else the nanos until it would be.
+         * An amount above the capacity is taken from a full bucket (which then owes the rest), so no request is
+         * refused forever.
+         */
         synchronized long take(double amount, boolean force, long now) {
             level = Math.min(capacity, level + (now - updatedNanos) * perNano);
             updatedNanos = now;
-            if (force || level >= amount) {
+            double needed = Math.min(amount, capacity);
+            if (force || level >= needed) {
                 level -= amount;
                 return 0;
             }
-            double missing = Math.min(amount, capacity) - level;
-            return (long) Math.ceil(missing / perNano);
+            return Math.max(1, (long) Math.ceil((needed - level) / perNano));
         }
     }
 
