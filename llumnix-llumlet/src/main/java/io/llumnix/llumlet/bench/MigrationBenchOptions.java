@@ -2,6 +2,7 @@ package io.llumnix.llumlet.bench;
 
 import static java.util.Objects.requireNonNull;
 
+import io.llumnix.llumlet.MigrationConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Optional;
  * @param maxTokens tokens the migrated request generates in all (the rest on the destination)
  * @param minSourceStepTime a floor on the source's step time (zero: none); only for smoke tests on tiny models,
  *     whose requests would otherwise finish before a migration's first round trip
+ * @param migration how the source migrates live (the blocking-copy baseline is the same with {@code maxStages = 0})
  * @param json where to write the JSON result, if anywhere
  */
 public record MigrationBenchOptions(
@@ -35,6 +37,7 @@ public record MigrationBenchOptions(
         int decodeBeforeMigration,
         int maxTokens,
         Duration minSourceStepTime,
+        MigrationConfig migration,
         Optional<Path> json) {
 
     /**
@@ -48,6 +51,7 @@ public record MigrationBenchOptions(
     public MigrationBenchOptions {
         requireNonNull(model, "model is null");
         requireNonNull(minSourceStepTime, "minSourceStepTime is null");
+        requireNonNull(migration, "migration is null");
         requireNonNull(json, "json is null");
         lengths = List.copyOf(lengths);
         check(!lengths.isEmpty() && lengths.stream().allMatch(l -> l > 0), "lengths must be positive, got " + lengths);
@@ -63,49 +67,54 @@ public record MigrationBenchOptions(
 
     /** Defaults: {@link #DEFAULT_MODEL}, lengths 256/1024/4096/8192, 3 repetitions (1 of recompute), 1 warm-up round, 4 other requests. */
     public static MigrationBenchOptions defaults() {
-        return new MigrationBenchOptions(DEFAULT_MODEL, DEFAULT_LENGTHS, 3, 1, 1, 4, 48, 320, Duration.ZERO, Optional.empty());
+        return new MigrationBenchOptions(DEFAULT_MODEL, DEFAULT_LENGTHS, 3, 1, 1, 4, 48, 320, Duration.ZERO,
+                MigrationConfig.defaults(), Optional.empty());
     }
 
     public MigrationBenchOptions withModel(String spec) {
         return new MigrationBenchOptions(spec, lengths, repetitions, recomputeRepetitions, warmup, others, decodeBeforeMigration,
-                maxTokens, minSourceStepTime, json);
+                maxTokens, minSourceStepTime, migration, json);
     }
 
     public MigrationBenchOptions withLengths(List<Integer> newLengths) {
         return new MigrationBenchOptions(model, newLengths, repetitions, recomputeRepetitions, warmup, others,
-                decodeBeforeMigration, maxTokens, minSourceStepTime, json);
+                decodeBeforeMigration, maxTokens, minSourceStepTime, migration, json);
     }
 
     public MigrationBenchOptions withRepetitions(int warmupRounds, int measured) {
         return new MigrationBenchOptions(model, lengths, measured, Math.min(recomputeRepetitions, measured), warmupRounds,
-                others, decodeBeforeMigration, maxTokens, minSourceStepTime, json);
+                others, decodeBeforeMigration, maxTokens, minSourceStepTime, migration, json);
     }
 
     public MigrationBenchOptions withRecomputeRepetitions(int n) {
         return new MigrationBenchOptions(model, lengths, repetitions, n, warmup, others, decodeBeforeMigration, maxTokens,
-                minSourceStepTime,
-                json);
+                minSourceStepTime, migration, json);
     }
 
     public MigrationBenchOptions withOthers(int n) {
         return new MigrationBenchOptions(model, lengths, repetitions, recomputeRepetitions, warmup, n, decodeBeforeMigration,
-                maxTokens, minSourceStepTime, json);
+                maxTokens, minSourceStepTime, migration, json);
     }
 
     /** The migration starts after {@code before} tokens; the request generates {@code total} in all. */
     public MigrationBenchOptions withTokens(int before, int total) {
         return new MigrationBenchOptions(model, lengths, repetitions, recomputeRepetitions, warmup, others, before, total,
-                minSourceStepTime, json);
+                minSourceStepTime, migration, json);
     }
 
     public MigrationBenchOptions withMinSourceStepTime(Duration d) {
         return new MigrationBenchOptions(model, lengths, repetitions, recomputeRepetitions, warmup, others,
-                decodeBeforeMigration, maxTokens, d, json);
+                decodeBeforeMigration, maxTokens, d, migration, json);
+    }
+
+    public MigrationBenchOptions withMigration(MigrationConfig config) {
+        return new MigrationBenchOptions(model, lengths, repetitions, recomputeRepetitions, warmup, others, decodeBeforeMigration, maxTokens,
+                minSourceStepTime, config, json);
     }
 
     public MigrationBenchOptions withJson(Path path) {
         return new MigrationBenchOptions(model, lengths, repetitions, recomputeRepetitions, warmup, others,
-                decodeBeforeMigration, maxTokens, minSourceStepTime, Optional.of(path));
+                decodeBeforeMigration, maxTokens, minSourceStepTime, migration, Optional.of(path));
     }
 
     private static void check(boolean ok, String message) {

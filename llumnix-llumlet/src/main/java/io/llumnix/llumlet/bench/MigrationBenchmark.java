@@ -10,7 +10,6 @@ import io.llumnix.engine.model.LoadedModel;
 import io.llumnix.engine.model.ModelLoader;
 import io.llumnix.llumlet.Llumlet;
 import io.llumnix.llumlet.LlumletConfig;
-import io.llumnix.llumlet.MigrationConfig;
 import io.llumnix.llumlet.MigrationOutcome;
 import io.llumnix.llumlet.bench.BackgroundLoad.Window;
 import java.io.IOException;
@@ -120,11 +119,12 @@ public final class MigrationBenchmark {
         try (LlmEngine engine = LlmEngine.start("src", config, executor, model.tokenizer(), Clock.system());
                 PeerProcess peer = PeerProcess.start(options.model(), peerBlocks, Duration.ofSeconds(60))) {
             try {
-                Llumlet live = Llumlet.start(engine, LlumletConfig.local("src", "bench://src"), Clock.system());
+                Llumlet live = Llumlet.start(engine, LlumletConfig.local("src", "bench://src").withMigration(options.migration()),
+                        Clock.system());
                 llumlets.put(Mode.LIVE, live);
                 llumlets.put(Mode.RECOMPUTE, live);
                 llumlets.put(Mode.BLOCKING, Llumlet.start(engine,
-                        LlumletConfig.local("src-blocking", "bench://src").withMigration(MigrationConfig.defaults().withMaxStages(0)),
+                        LlumletConfig.local("src-blocking", "bench://src").withMigration(options.migration().withMaxStages(0)),
                         Clock.system()));
                 out.printf(Locale.ROOT, "destination: pid %d, llumlet %s%n", peer.pid(), peer.address());
                 MigrationBenchResult result = new MigrationBenchmark(options, out, engine, llumlets, peer).measure(start);
@@ -375,7 +375,8 @@ public final class MigrationBenchmark {
                 case "--min-source-step-ms" -> o.withMinSourceStepTime(Duration.ofMillis(Long.parseLong(v)));
                 case "--json" -> o.withJson(Path.of(v));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; valid: --model, --lengths, --repetitions, --recompute-repetitions, --warmup, --others, --json");
+                        + "; valid: --model, --lengths, --repetitions, --recompute-repetitions, --warmup, --others, --tokens, "
+                        + "--min-source-step-ms, --json");
             };
         }
         MigrationBenchResult r = run(o, System.out);
