@@ -33,16 +33,26 @@ import java.util.regex.Pattern;
 final class EngineFleet implements AutoCloseable {
 
     private static final Pattern SERVING = Pattern.compile(
-            Pattern.quote(EngineCommand.SERVING_PREFIX) + ".* at (http://\\S+) \\(llumlet (\\S+) at (\\S+)\\)\\s*$");
+            Pattern.quote(EngineCommand.SERVING_PREFIX) + "'(.*)' at (http://\\S+) \\(llumlet (\\S+) at (\\S+)\\)\\s*$");
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
-    /** How a child announced itself: its HTTP base URL and its llumlet. */
-    record Announcement(URI baseUrl, String instanceId, String llumletAddress) {}
+    /** How a child announced itself: its served model, HTTP base URL and its llumlet. */
+    record Announcement(String modelName, URI baseUrl, String instanceId, String llumletAddress) {}
 
     /** One child engine. */
-    record Instance(int index, Process process, URI baseUrl, String instanceId, String llumletAddress) {
+    record Instance(int index, Process process, String modelName, URI baseUrl, String instanceId, String llumletAddress) {
         boolean alive() {
             return process.isAlive();
+        }
+
+        /** The port of the child's llumlet (gRPC), from its {@code host:port} address; 0 when it has none. */
+        int llumletPort() {
+            int colon = llumletAddress.lastIndexOf(':');
+            try {
+                return colon < 0 ? 0 : Integer.parseInt(llumletAddress.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                return 0;
+            }
         }
 
         long pid() {
@@ -89,7 +99,7 @@ final class EngineFleet implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 Announcement a = urls.get(i).get(remaining(deadline), TimeUnit.NANOSECONDS);
                 awaitHealthy(a.baseUrl(), deadline, processes.get(i), i);
-                instances.add(new Instance(i, processes.get(i), a.baseUrl(), a.instanceId(), a.llumletAddress()));
+                instances.add(new Instance(i, processes.get(i), a.modelName(), a.baseUrl(), a.instanceId(), a.llumletAddress()));
             }
             return new EngineFleet(instances, log);
         } catch (IOException e) {
@@ -157,7 +167,7 @@ final class EngineFleet implements AutoCloseable {
                     }
                     Matcher m = SERVING.matcher(line);
                     if (!url.isDone() && m.find()) {
-                        url.complete(new Announcement(URI.create(m.group(1)), m.group(2), m.group(3)));
+                        url.complete(new Announcement(m.group(1), URI.create(m.group(2)), m.group(3), m.group(4)));
                     }
                 }
             } catch (IOException e) {

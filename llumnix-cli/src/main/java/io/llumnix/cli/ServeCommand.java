@@ -1,6 +1,14 @@
 package io.llumnix.cli;
 
+import io.llumnix.engine.EngineConfig;
+import io.llumnix.engine.model.LoadedModel;
+import io.llumnix.engine.model.ModelLoader;
 import io.llumnix.engine.model.SyntheticSpec;
+import io.llumnix.gateway.ApiKeys;
+import io.llumnix.gateway.Gateway;
+import io.llumnix.gateway.GatewayConfig;
+import io.llumnix.gateway.ModelCatalog;
+import io.llumnix.gateway.PromptTokenizer;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -17,13 +25,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 /**
- * {@code llumnix serve}: N engine instances as child processes behind one round-robin front door (for now;
- * later issues put the gateway, scheduler and rescheduler here). Without {@code --model} it serves the
- * staged stories260K model, found relative to the repository root ({@code LLUMNIX_HOME}, set by the
- * {@code ./llumnix} script, else the working directory) with its {@code tok512.bin}.
+ * {@code llumnix serve}: N engine instances as child processes behind the gateway, with an in-process scheduler
+ * and an in-memory cluster meta store ({@link ServeStack}). The gateway tokenizes with the served model's
+ * tokenizer, follows live migrations and resumes a stream on another instance if its engine dies. Without
+ * {@code --model} it serves the staged stories260K model, found relative to the repository root
+ * ({@code LLUMNIX_HOME}, set by the {@code ./llumnix} script, else the working directory) with its {@code tok512.bin}.
  */
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = "Starts N engine instances (child processes) behind one OpenAI-compatible front door; stops them on exit.")
+        description = "Starts N engine instances (child processes) behind the OpenAI-compatible gateway; stops them on exit.")
 final class ServeCommand implements Callable<Integer> {
 
     static final String DEFAULT_MODEL = "../shared/models/stories260K/stories260K.bin";
@@ -53,6 +62,19 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--seed", paramLabel = "SEED", defaultValue = "0", description = "Engine seed for requests without one (default ${DEFAULT-VALUE}).")
     long seed;
 
+    @Option(names = "--api-key-file", paramLabel = "PATH",
+            description = "API keys the gateway accepts, one per line with optional name=, rpm=, tpm= (also env " + ApiKeys.ENV
+                    + "); none: open.")
+    Optional<Path> apiKeyFile = Optional.empty();
+
+    @Option(names = "--max-queued", paramLabel = "N", defaultValue = "4096",
+            description = "Requests that may wait for admission before the gateway answers 429 (default ${DEFAULT-VALUE}).")
+    int maxQueued = 4096;
+
+    @Option(names = "--max-in-flight", paramLabel = "N", defaultValue = "1024",
+            description = "Requests the gateway forwards at once; more wait in the admission queue (default ${DEFAULT-VALUE}).")
+    int maxInFlight = 1024;
+
     @Mixin
     EngineOptions engineOptions = new EngineOptions();
 
@@ -62,7 +84,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Running running = start(main.err());
-        main.out().println("llumnix serve: " + running.fleet().instances().size() + " engine instances behind " + running.frontDoor().baseUrl());
+        main.out().println("llumnix serve: " + running.fleet().instances().size() + " engine instances behind " + running.gateway().baseUrl());
         main.out().flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("llumnix-serve-shutdown").unstarted(() -> {
@@ -78,17 +100,53 @@ final class ServeCommand implements Callable<Integer> {
         if (instances < 1) {
             throw new UserException("--instances must be at least 1, got " + instances);
         }
-        EngineFleet fleet = EngineFleet.launch(instances, engineArgs(), log, STARTUP_TIMEOUT);
+        GatewayConfig gatewayConfig;
+        ApiKeys keys;
+        try {
+            gatewayConfig = GatewayConfig.defaults().withHost(host).withPort(port).withAdmission(maxInFlight, maxQueued);
+            keys = ApiKeys.fromEnvironmentAndFile(apiKeyFile);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+        List<String> args = engineArgs();
+        ModelCatalog catalog = catalog();
+        EngineFleet fleet = EngineFleet.launch(instances, args, log, STARTUP_TIMEOUT);
         Thread stopChildren = Thread.ofPlatform().unstarted(fleet::close);
         try {
             Runtime.getRuntime().addShutdownHook(stopChildren);
-            RoundRobinFrontDoor door = RoundRobinFrontDoor.start(host, port,
-                    () -> fleet.liveInstances().stream().map(EngineFleet.Instance::baseUrl).toList(), log);
-            return new Running(fleet, door, stopChildren);
+            return new Running(fleet, new ServeStack(fleet, gatewayConfig, catalog, keys), stopChildren);
         } catch (RuntimeException e) {
             fleet.close();
             throw e;
         }
+    }
+
+    /**
+     * How the gateway tokenizes: with the served checkpoint's own tokenizer when there is one (exact ids, so a
+     * failed stream can be resumed), else an estimate.
+     */
+    ModelCatalog catalog() {
+        ModelChoice choice = modelChoice();
+        int blockSize = engineOptions.blockSize.orElse(EngineConfig.DEFAULT_BLOCK_SIZE);
+        if (SyntheticSpec.matches(choice.model()) || choice.tokenizer().isEmpty()) {
+            return ModelCatalog.estimating();
+        }
+        LoadedModel loaded = ModelLoader.load(choice.model(), choice.tokenizer());
+        int maxModelLen = engineOptions.maxModelLen.orElse(loaded.shape().maxSeqLen());
+        return ModelCatalog.of(new ModelCatalog.Profile(PromptTokenizer.engine(loaded.tokenizer()), blockSize, maxModelLen));
+    }
+
+    private record ModelChoice(String model, Optional<Path> tokenizer) {}
+
+    private ModelChoice modelChoice() {
+        Path home = Path.of(Optional.ofNullable(System.getenv("LLUMNIX_HOME")).orElse("."));
+        if (model.isPresent()) {
+            String m = SyntheticSpec.matches(model.get()) ? model.get() : Path.of(model.get()).toAbsolutePath().normalize().toString();
+            return new ModelChoice(m, tokenizer.map(p -> p.toAbsolutePath().normalize()));
+        }
+        Path defaultModel = home.resolve(DEFAULT_MODEL).toAbsolutePath().normalize();
+        return new ModelChoice(defaultModel.toString(),
+                Optional.of(tokenizer.orElse(defaultModel.resolveSibling(DEFAULT_TOKENIZER_NAME)).toAbsolutePath().normalize()));
     }
 
     /** The child engine flags: model, tokenizer, name, seed and the engine options that were set. */
@@ -124,8 +182,12 @@ final class ServeCommand implements Callable<Integer> {
         return args;
     }
 
-    /** A running serve: the children and the front door. */
-    record Running(EngineFleet fleet, RoundRobinFrontDoor frontDoor, Thread shutdownHook) implements AutoCloseable {
+    /** A running serve: the children and the control plane in front of them. */
+    record Running(EngineFleet fleet, ServeStack stack, Thread shutdownHook) implements AutoCloseable {
+
+        Gateway gateway() {
+            return stack.gateway();
+        }
 
         List<URI> instanceUrls() {
             return fleet.instances().stream().map(EngineFleet.Instance::baseUrl).toList();
@@ -134,7 +196,7 @@ final class ServeCommand implements Callable<Integer> {
         @Override
         public void close() {
             try {
-                frontDoor.close();
+                stack.close();
             } finally {
                 fleet.close();
                 try {

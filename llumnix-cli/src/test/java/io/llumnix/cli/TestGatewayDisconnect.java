@@ -9,10 +9,10 @@ import io.llumnix.engine.model.LoadedModel;
 import io.llumnix.engine.model.ModelLoader;
 import io.llumnix.engine.server.OpenAiServer;
 import io.llumnix.engine.server.OpenAiServerConfig;
-import java.io.ByteArrayOutputStream;
+import io.llumnix.gateway.Gateway;
+import io.llumnix.gateway.ModelCatalog;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -22,9 +22,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The front door relays streams, and a client leaving mid-stream aborts the request in the engine behind it. */
+/** The serve gateway relays streams, and a client leaving mid-stream aborts the request in the engine behind it. */
 @Timeout(60)
-class TestRoundRobinFrontDoor {
+class TestGatewayDisconnect {
 
     // Slow enough (milliseconds per token) that a 1500-token request is still running when the client leaves.
     private static final String MODEL = "synthetic:dim=256,layers=4,heads=4,vocab=32000,seq=2048,seed=7";
@@ -34,8 +34,7 @@ class TestRoundRobinFrontDoor {
         LoadedModel model = ModelLoader.load(MODEL, Optional.empty());
         try (LlmEngine engine = EngineStarter.start(model, "synthetic", EngineConfig.defaults(model.shape().maxSeqLen()));
                 OpenAiServer server = OpenAiServer.start(engine, OpenAiServerConfig.of("synthetic", 0));
-                RoundRobinFrontDoor door = RoundRobinFrontDoor.start("127.0.0.1", 0, () -> List.of(URI.create(server.baseUrl())),
-                        new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8))) {
+                Gateway door = TestingGateways.nativeGateway(List.of(URI.create(server.baseUrl())), ModelCatalog.estimating())) {
             byte[] body = "{\"prompt\":[1,300,301],\"max_tokens\":1500,\"ignore_eos\":true,\"stream\":true}".getBytes(StandardCharsets.UTF_8);
             try (Socket socket = new Socket("127.0.0.1", door.port())) {
                 socket.setSoTimeout(20_000);

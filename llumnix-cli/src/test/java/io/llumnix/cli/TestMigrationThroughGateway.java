@@ -10,14 +10,14 @@ import io.llumnix.engine.model.LoadedModel;
 import io.llumnix.engine.model.ModelLoader;
 import io.llumnix.engine.server.OpenAiServer;
 import io.llumnix.engine.server.OpenAiServerConfig;
+import io.llumnix.gateway.Gateway;
+import io.llumnix.gateway.ModelCatalog;
 import io.llumnix.llumlet.Llumlet;
 import io.llumnix.llumlet.LlumletConfig;
 import io.llumnix.llumlet.MigrationConfig;
 import io.llumnix.llumlet.MigrationOutcome;
 import java.io.BufferedReader;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -39,11 +39,11 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Output continuity: a request live-migrated between two engines while a client reads it through the
- * serve front door arrives as one stream, token-identical to a run without migration: no gap, duplicate
+ * gateway arrives as one stream, token-identical to a run without migration: no gap, duplicate
  * or reorder; non-streaming answers are whole too.
  */
 @Timeout(120)
-class TestMigrationThroughFrontDoor {
+class TestMigrationThroughGateway {
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final String BODY = "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":300,\"temperature\":0,"
@@ -51,7 +51,7 @@ class TestMigrationThroughFrontDoor {
 
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final List<Llumlet> llumlets = new ArrayList<>();
-    private RoundRobinFrontDoor door;
+    private Gateway door;
     private final HttpClient http = HttpClient.newHttpClient();
 
     @BeforeEach
@@ -70,7 +70,7 @@ class TestMigrationThroughFrontDoor {
             llumlets.add(llumlet);
             urls.add(URI.create(server.baseUrl()));
         }
-        door = RoundRobinFrontDoor.start("127.0.0.1", 0, () -> urls, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        door = TestingGateways.nativeGateway(urls, ModelCatalog.estimating());
     }
 
     @AfterEach

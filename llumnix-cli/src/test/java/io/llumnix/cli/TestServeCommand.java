@@ -27,7 +27,7 @@ class TestServeCommand {
     private static final Pattern GENERATED = Pattern.compile("vllm:generation_tokens_total\\{[^}]*} (\\d+)");
 
     @Test
-    void serve_runsTwoChildEngines_behindARoundRobinFrontDoor_andStopsThemOnClose() throws Exception {
+    void serve_runsTwoChildEngines_behindTheGateway_andStopsThemOnClose() throws Exception {
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream logStream = new PrintStream(log, true, StandardCharsets.UTF_8);
         CommandLine cli = Main.commandLine(System.out, logStream);
@@ -41,7 +41,7 @@ class TestServeCommand {
             children = running.fleet().instances().stream().map(i -> i.process().toHandle()).toList();
             assertThat(children).hasSize(2).allMatch(ProcessHandle::isAlive);
             assertThat(running.instanceUrls()).doesNotHaveDuplicates();
-            String front = running.frontDoor().baseUrl();
+            String front = running.gateway().baseUrl();
 
             String body = "{\"model\":\"stories260K\",\"prompt\":\"Once upon a time\",\"max_tokens\":60,\"temperature\":0}";
             for (int i = 0; i < 2; i++) {
@@ -64,7 +64,14 @@ class TestServeCommand {
             assertThat(http.send(get(front + "/health"), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
             assertThat(http.send(get(front + "/nope"), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
 
-            // Round robin: both instances generated tokens.
+            // The scheduler spreads concurrent load (fewest requests in flight): both instances generate tokens.
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> concurrent = new java.util.ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                concurrent.add(http.sendAsync(post(front + "/v1/completions", body), HttpResponse.BodyHandlers.ofString()));
+            }
+            for (var f : concurrent) {
+                assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+            }
             for (URI instance : running.instanceUrls()) {
                 String metrics = http.send(get(instance + "/metrics"), HttpResponse.BodyHandlers.ofString()).body();
                 Matcher m = GENERATED.matcher(metrics);

@@ -67,6 +67,7 @@ final class CompletionProxy {
     private static final class Leg {
         final boolean attach;
         HttpClientRequest request;
+        String upstreamRequestId;
         boolean over;
         JsonNode migratedTo;
 
@@ -261,6 +262,7 @@ final class CompletionProxy {
 
     private void onResponse(Leg l, HttpClientResponse answer) {
         int status = answer.statusCode();
+        l.upstreamRequestId = answer.getHeader("X-Request-Id");
         String type = Optional.ofNullable(answer.getHeader(HttpHeaders.CONTENT_TYPE)).orElse("");
         if (status == 200 && type.startsWith("text/event-stream")) {
             if (nativeProtocol) {
@@ -321,7 +323,7 @@ final class CompletionProxy {
         if (!headSent) {
             shared.metrics().retry();
             attempt();
-        } else if (nativeProtocol && request.stream()) {
+        } else if (nativeProtocol && request.stream() && shared.catalog().profile(request.model()).tokenizer().exact()) {
             resume();
         } else {
             giveUp(reason);
@@ -644,8 +646,13 @@ final class CompletionProxy {
         }
         shared.metrics().firstByte(shared.clock().nanoTime() - arrivalNanos);
         resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, type.isEmpty() ? "application/json" : type)
-                .putHeader("X-Request-Id", requestId).end(out);
+                .putHeader("X-Request-Id", clientRequestId()).end(out);
         finish(200);
+    }
+
+    /** The id the client sees: the first instance's request id (as a direct client would), else the gateway's. */
+    private String clientRequestId() {
+        return leg != null && leg.upstreamRequestId != null ? leg.upstreamRequestId : requestId;
     }
 
     private void addGenerated(int id) {
@@ -664,7 +671,7 @@ final class CompletionProxy {
             headSent = true;
             shared.metrics().firstByte(shared.clock().nanoTime() - arrivalNanos);
             resp.setStatusCode(200).setChunked(true).putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
-                    .putHeader("Cache-Control", "no-cache").putHeader("X-Request-Id", requestId);
+                    .putHeader("Cache-Control", "no-cache").putHeader("X-Request-Id", clientRequestId());
         }
     }
 

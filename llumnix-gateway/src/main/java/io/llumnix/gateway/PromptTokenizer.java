@@ -39,6 +39,12 @@ public interface PromptTokenizer {
      */
     Optional<String> decode(int previousId, int[] ids);
 
+    /**
+     * Whether the ids are exactly the backend's (not an estimate): only then can a failed stream be resumed from
+     * token ids.
+     */
+    boolean exact();
+
     /** The llama2.c tokenizer of our engine, with the engine's chat template: ids identical to the engine's. */
     static PromptTokenizer engine(Tokenizer tokenizer) {
         requireNonNull(tokenizer, "tokenizer is null");
@@ -65,6 +71,11 @@ public interface PromptTokenizer {
                     prev = id;
                 }
                 return Optional.of(completeCharacters(bytes.toByteArray()));
+            }
+
+            @Override
+            public boolean exact() {
+                return true;
             }
         };
     }
@@ -107,6 +118,11 @@ public interface PromptTokenizer {
             @Override
             public Optional<String> decode(int previousId, int[] ids) {
                 return Optional.empty();
+            }
+
+            @Override
+            public boolean exact() {
+                return false;
             }
         };
     }
