@@ -26,7 +26,7 @@ public final class ParallelFor {
     }
 
     private static final int THREADS = Runtime.getRuntime().availableProcessors();
-    private static final int CHUNKS_PER_THREAD = 4;
+    private static final int CHUNKS_PER_THREAD = 8;
 
     private ParallelFor() {}
 

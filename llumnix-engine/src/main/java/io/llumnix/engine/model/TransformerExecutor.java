@@ -22,10 +22,12 @@ import java.util.Optional;
  *
  * <p>One {@link #execute} gathers every token of every chunk into one activation matrix {@code X[T, dim]} and
  * runs each layer's projections as batched matmuls over all {@code T} tokens, so each weight is read once per
- * step however many sequences decode together; that is where batching pays. Attention then runs per
- * (token, head) in parallel, each token reading positions {@code 0..pos} of its own sequence through its chunk's
- * block table (causal within a chunk, because the step writes the chunk's K/V before attending). Only the last
- * token of chunks that want logits goes through the final norm and classifier.
+ * step however many sequences decode together; that is where batching pays. Attention then runs per token (per
+ * token and KV head when the batch is small) in parallel, each token reading positions {@code 0..pos} of its own
+ * sequence through its chunk's block table (causal within a chunk, because the step writes the chunk's K/V before
+ * attending). Only the last token of chunks that want logits goes through the final norm and classifier. The
+ * chunks of one step must write disjoint KV slots (the block manager guarantees it; shared prefix blocks are only
+ * read).
  *
  * <p>Determinism: every float a token produces (its K/V and its logits) is computed by the same operations
  * whatever else shares the step, how its prompt was chunked, or how threads split the work (see
