@@ -101,7 +101,7 @@ class TestReschedulingEndToEnd {
             for (int i = 0; i < INSTANCES; i++) {
                 String id = "i" + i;
                 LlmEngine e = LlmEngine.start(id, config,
-                        new PacedExecutor(m.newExecutor(config.numKvBlocks(), config.blockSize()), 2_000_000L), m.tokenizer(), clock);
+                        new PacedExecutor(m.newExecutor(config.numKvBlocks(), config.blockSize()), 5_000_000L), m.tokenizer(), clock);
                 engines.put(id, e);
                 Llumlet l = Llumlet.start(e, new LlumletConfig(id, "127.0.0.1", 0, "http://" + id, InferType.DECODE, "", "",
                         MigrationConfig.defaults().withSlots(2, 2)), clock);
