@@ -61,7 +61,7 @@ final class CompletionProxy {
 
     /** What every request shares: the upstream client, the picker, configuration and bookkeeping. */
     record Shared(HttpClientAgent client, InstancePicker picker, GatewayConfig config, GatewayMetrics metrics, JsonMapper json,
-            ModelCatalog catalog, AdmissionQueue admission, RateLimiter limiter, io.llumnix.core.Clock clock) {}
+            ModelCatalog catalog, AdmissionQueue admission, RateLimiter limiter, io.llumnix.core.Clock clock, MigrationLog migrations) {}
 
     /** One upstream exchange; callbacks of a superseded leg are ignored. */
     private static final class Leg {
@@ -97,6 +97,8 @@ final class CompletionProxy {
     private int follows;
     private String lastFailure = "";
     private InstancePicker.Pick.Chosen chosen;
+    /** The instance the current leg reads from: the chosen one, then each migration's destination. */
+    private String currentInstanceId = "";
     private boolean nativeProtocol;
     private Leg leg;
     private Buffer upstreamBody;
@@ -216,6 +218,7 @@ final class CompletionProxy {
                 }
                 chosen = c;
                 InstanceMetadata instance = c.instance();
+                currentInstanceId = instance.instanceId();
                 nativeProtocol = switch (shared.config().forwarding()) {
                     case NATIVE -> true;
                     case OPENAI -> false;
@@ -350,6 +353,10 @@ final class CompletionProxy {
             giveUp("a migration named an unusable destination: " + migrated);
             return;
         }
+        String named = migrated.path("dst_instance_id").asString("");
+        String to = named.isEmpty() ? dst.getHost() + ":" + dst.getPort() : named;
+        shared.migrations().followed(requestId, currentInstanceId, to, shared.clock().currentTimeMillis());
+        currentInstanceId = to;
         int from = stream ? legTokens : 0;
         String kind = resumed ? "completion" : request.endpoint().attachKind;
         String uri = "/internal/attach?request_id=" + URLEncoder.encode(engineRequestId, StandardCharsets.UTF_8) + "&from=" + from

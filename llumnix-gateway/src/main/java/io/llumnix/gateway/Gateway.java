@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
+import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.json.JsonMapper;
@@ -40,8 +42,15 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>{@code GET /v1/models}: the models the known instances serve;</li>
  *   <li>{@code GET /health}: 200 while an instance is known, else 503;</li>
  *   <li>{@code GET /metrics}: Prometheus text (requests by status, latency and time-to-first-byte histograms,
- *       in flight, queued, retries, resumes, migrations followed, refusals).</li>
+ *       in flight, queued, retries, resumes, migrations followed, refusals);</li>
+ *   <li>{@code GET /api/cluster}: the live cluster as JSON ({@link ClusterApi}): instances from the
+ *       {@link ClusterView} supplier, the migrations this gateway followed recently, its counters;</li>
+ *   <li>{@code GET /dashboard}: a self-contained page that polls {@code /api/cluster} twice a second.</li>
  * </ul>
+ * With API keys configured, {@code /api/cluster} answers loopback clients without a key (an operator on the host,
+ * {@code llumnix status}) and everyone else only with a valid key, like the OpenAI routes; the page {@code /dashboard}
+ * itself holds no data and is open (from elsewhere, open it as {@code /dashboard#key=<key>} and it sends the key).
+ * {@code /health} and {@code /metrics} are open, as probes and scrapers expect.
  * Every error is an OpenAI error object from {@link ErrorCode}: 401 without a valid key (when keys are
  * configured), 429 with {@code Retry-After} over a key's limits or when the admission queue is full, 413 for bodies
  * over the limit, 431 for oversized headers, 400 for bodies the gateway cannot read, 404/405 for unknown routes or
@@ -64,6 +73,9 @@ public final class Gateway implements AutoCloseable {
     /** The request header that picks a priority class. */
     public static final String PRIORITY_HEADER = "X-Llumnix-Priority";
 
+    /** Followed migrations kept for {@code /api/cluster}. */
+    static final int MIGRATIONS_SHOWN = 50;
+
     private static final Map<String, Integer> PRIORITY_CLASSES = Map.of("high", 1, "normal", 0, "low", -1);
 
     private enum Route {
@@ -71,7 +83,9 @@ public final class Gateway implements AutoCloseable {
         CHAT_COMPLETIONS(HttpMethod.POST),
         MODELS(HttpMethod.GET),
         HEALTH(HttpMethod.GET),
-        METRICS(HttpMethod.GET);
+        METRICS(HttpMethod.GET),
+        CLUSTER(HttpMethod.GET),
+        DASHBOARD(HttpMethod.GET);
 
         final HttpMethod method;
 
@@ -85,7 +99,9 @@ public final class Gateway implements AutoCloseable {
             "/v1/chat/completions", Route.CHAT_COMPLETIONS,
             "/v1/models", Route.MODELS,
             "/health", Route.HEALTH,
-            "/metrics", Route.METRICS);
+            "/metrics", Route.METRICS,
+            "/api/cluster", Route.CLUSTER,
+            "/dashboard", Route.DASHBOARD);
 
     private final GatewayConfig config;
     private final BackendDirectory directory;
@@ -99,13 +115,14 @@ public final class Gateway implements AutoCloseable {
     private final AdmissionQueue admission;
     private final InstancePicker picker;
     private final GatewayMetrics metrics;
+    private final ClusterApi clusterApi;
     private final String idPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
     private final AtomicLong nextId = new AtomicLong();
     private final long createdEpochSeconds;
     private HttpServer server;
 
     private Gateway(GatewayConfig config, SchedulerClient scheduler, BackendDirectory directory, ModelCatalog catalog, ApiKeys apiKeys,
-            Clock clock) {
+            Clock clock, Supplier<ClusterView> clusterView) {
         this.config = requireNonNull(config, "config is null");
         this.directory = requireNonNull(directory, "directory is null");
         this.catalog = requireNonNull(catalog, "catalog is null");
@@ -120,13 +137,26 @@ public final class Gateway implements AutoCloseable {
         HttpClientAgent client = vertx.createHttpClient(
                 new HttpClientOptions().setKeepAlive(true).setConnectTimeout((int) config.connectTimeout().toMillis()),
                 new PoolOptions().setHttp1MaxSize(Math.max(64, config.maxInFlight())));
-        this.shared = new CompletionProxy.Shared(client, picker, config, metrics, json, catalog, admission, new RateLimiter(clock), clock);
+        MigrationLog migrations = new MigrationLog(MIGRATIONS_SHOWN);
+        this.shared = new CompletionProxy.Shared(client, picker, config, metrics, json, catalog, admission, new RateLimiter(clock), clock,
+                migrations);
+        this.clusterApi = new ClusterApi(requireNonNull(clusterView, "clusterView is null"), migrations, metrics, admission::queued,
+                picker::fallbacks, clock, json);
     }
 
-    /** Binds and starts serving; returns once the port is open. */
+    /** Binds and starts serving with an empty cluster view; returns once the port is open. */
     public static Gateway start(GatewayConfig config, SchedulerClient scheduler, BackendDirectory directory, ModelCatalog catalog,
             ApiKeys apiKeys, Clock clock) {
-        Gateway g = new Gateway(config, scheduler, directory, catalog, apiKeys, clock);
+        return start(config, scheduler, directory, catalog, apiKeys, clock, ClusterView::empty);
+    }
+
+    /**
+     * Binds and starts serving; returns once the port is open. {@code clusterView} feeds {@code /api/cluster} and the
+     * dashboard; it is called on the event loop, so it must be cheap and non-blocking (read a snapshot).
+     */
+    public static Gateway start(GatewayConfig config, SchedulerClient scheduler, BackendDirectory directory, ModelCatalog catalog,
+            ApiKeys apiKeys, Clock clock, Supplier<ClusterView> clusterView) {
+        Gateway g = new Gateway(config, scheduler, directory, catalog, apiKeys, clock, clusterView);
         try {
             g.server = g.vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
                             .setMaxHeaderSize(config.maxHeaderBytes()).setMaxInitialLineLength(8192))
@@ -203,6 +233,13 @@ public final class Gateway implements AutoCloseable {
                             .end("{\"status\":\"" + (known > 0 ? "ok" : "unavailable") + "\",\"instances\":" + known + "}");
                 }
                 case METRICS -> resp.putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8").end(metrics.scrape());
+                case CLUSTER -> {
+                    if (apiKeys.enabled() && !loopback(req) && authenticate(req).isEmpty()) {
+                        return;
+                    }
+                    resp.putHeader("Content-Type", "application/json").putHeader("Cache-Control", "no-store").end(clusterApi.render());
+                }
+                case DASHBOARD -> DashboardPage.send(resp);
                 case MODELS -> {
                     Optional<ApiKeys.Key> key = authenticate(req);
                     if (key.isEmpty() && apiKeys.enabled()) {
@@ -278,6 +315,18 @@ public final class Gateway implements AutoCloseable {
             String requestId = "gw-" + idPrefix + "-" + nextId.incrementAndGet();
             new CompletionProxy(shared, context, resp, request, requestId, key, arrivalNanos).enter();
         });
+    }
+
+    /** Whether the client connects from this host (its requests to the cluster view need no key). */
+    private static boolean loopback(HttpServerRequest req) {
+        if (req.remoteAddress() == null || req.remoteAddress().hostAddress() == null) {
+            return false;
+        }
+        try {
+            return InetAddress.ofLiteral(req.remoteAddress().hostAddress()).isLoopbackAddress();
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The caller's key, or empty after answering 401 (only when keys are configured). */
