@@ -1,5 +1,8 @@
 package io.llumnix.cli;
 
+import io.llumnix.cms.ClusterMetaStore;
+import io.llumnix.cms.RedisClusterMetaStore;
+import io.llumnix.cms.RedisCmsConfig;
 import io.llumnix.core.Clock;
 import io.llumnix.core.InferType;
 import io.llumnix.engine.EngineConfig;
@@ -10,7 +13,10 @@ import io.llumnix.engine.server.OpenAiServerConfig;
 import io.llumnix.llumlet.Llumlet;
 import io.llumnix.llumlet.LlumletConfig;
 import io.llumnix.llumlet.MigrationConfig;
+import io.llumnix.llumlet.StatusPublisher;
+import io.llumnix.llumlet.StatusPublisherConfig;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -58,6 +64,18 @@ final class EngineCommand implements Callable<Integer> {
             description = "Port of the llumlet's gRPC service (migrations, status); 0 picks a free one (default ${DEFAULT-VALUE}).")
     int llumletPort;
 
+    @Option(names = "--cms-redis-host", paramLabel = "HOST",
+            description = "Publish this instance's metadata and status to the Redis cluster meta store on HOST (default: publish nothing; "
+                    + "the scheduler polls the llumlet).")
+    Optional<String> cmsRedisHost = Optional.empty();
+
+    @Option(names = "--cms-redis-port", paramLabel = "PORT", defaultValue = "6379", description = "Port of that Redis (default ${DEFAULT-VALUE}).")
+    int cmsRedisPort = 6379;
+
+    @Option(names = "--cms-push-status-interval-ms", paramLabel = "MS", defaultValue = "40",
+            description = "With --cms-redis-host: publish a status at most this often after load-changing steps (default ${DEFAULT-VALUE}).")
+    long cmsPushStatusIntervalMs = 40;
+
     @Option(names = "--exit-with-parent", hidden = true, description = "Exit when the parent process exits (used by serve).")
     boolean exitWithParent;
 
@@ -103,7 +121,12 @@ final class EngineCommand implements Callable<Integer> {
             server = OpenAiServer.start(engine, serverConfig);
             Llumlet llumlet = Llumlet.start(engine, new LlumletConfig(id, host, llumletPort, server.baseUrl(), InferType.NEUTRAL, "", "",
                     MigrationConfig.defaults()), Clock.system());
-            return new Running(engine, server, llumlet);
+            try {
+                return new Running(engine, server, llumlet, startPublisher(llumlet, java.net.URI.create(server.baseUrl()).getPort()));
+            } catch (RuntimeException e) {
+                llumlet.close();
+                throw e;
+            }
         } catch (RuntimeException e) {
             if (server != null) {
                 server.close();
@@ -113,10 +136,39 @@ final class EngineCommand implements Callable<Integer> {
         }
     }
 
-    /** A started engine, its server and its llumlet. */
-    record Running(LlmEngine engine, OpenAiServer server, Llumlet llumlet) implements AutoCloseable {
+    /** With {@code --cms-redis-host}: a status publisher into that Redis (it owns its store connection via {@link Publishing}). */
+    private Optional<Publishing> startPublisher(Llumlet llumlet, int apiPort) {
+        if (cmsRedisHost.isEmpty()) {
+            return Optional.empty();
+        }
+        RedisClusterMetaStore store;
+        StatusPublisherConfig config;
+        try {
+            config = StatusPublisherConfig.defaults().withPushStatusInterval(Duration.ofMillis(cmsPushStatusIntervalMs));
+            store = new RedisClusterMetaStore(RedisCmsConfig.of(cmsRedisHost.get(), cmsRedisPort));
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage(), e);
+        }
+        return Optional.of(new Publishing(StatusPublisher.start(llumlet, llumlet.metadata(apiPort), store, config, Clock.system()), store));
+    }
+
+    /** A status publisher and the store it writes to. */
+    record Publishing(StatusPublisher publisher, ClusterMetaStore store) implements AutoCloseable {
         @Override
         public void close() {
+            try {
+                publisher.close();
+            } finally {
+                store.close();
+            }
+        }
+    }
+
+    /** A started engine, its server, its llumlet and (with Redis) its status publisher. */
+    record Running(LlmEngine engine, OpenAiServer server, Llumlet llumlet, Optional<Publishing> publishing) implements AutoCloseable {
+        @Override
+        public void close() {
+            publishing.ifPresent(Publishing::close);
             llumlet.close();
             server.close();
             engine.close();

@@ -15,6 +15,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,6 +32,7 @@ import java.util.regex.Pattern;
  * classpath as this process, their output relayed line by line with an {@code [engine-i]} prefix, and
  * ready once each answers {@code /health}. Children follow this process out if it dies
  * ({@code --exit-with-parent}), and {@link #close()} stops them (SIGTERM, then SIGKILL after a grace period).
+ * Auto-scaling adds children at runtime ({@link #addInstance}) and stops drained ones ({@link #stopInstance}).
  *
  * <p>Thread-safe.
  */
@@ -61,20 +67,77 @@ final class EngineFleet implements AutoCloseable {
     }
 
     private final List<Instance> instances;
+    private final List<String> engineArgs;
     private final PrintStream log;
+    private final AtomicInteger nextIndex;
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
     private volatile boolean closing;
 
-    private EngineFleet(List<Instance> instances, PrintStream log) {
-        this.instances = List.copyOf(instances);
+    private EngineFleet(List<Instance> instances, List<String> engineArgs, PrintStream log) {
+        this.instances = new CopyOnWriteArrayList<>(instances);
+        this.engineArgs = List.copyOf(engineArgs);
         this.log = log;
-        for (Instance i : this.instances) {
-            i.process().onExit().thenAccept(p -> {
-                if (!closing) {
-                    logLine("llumnix serve: engine-" + i.index() + " (pid " + p.pid() + ") exited with code " + p.exitValue()
-                            + "; routing around it");
-                }
-            });
+        this.nextIndex = new AtomicInteger(instances.size());
+        this.instances.forEach(this::watchExit);
+    }
+
+    private void watchExit(Instance i) {
+        i.process().onExit().thenAccept(p -> {
+            if (!closing && !stopping.contains(i.instanceId())) {
+                logLine("llumnix serve: engine-" + i.index() + " (pid " + p.pid() + ") exited with code " + p.exitValue()
+                        + "; routing around it");
+            }
+        });
+    }
+
+    /**
+     * Starts one more child with the fleet's engine flags (auto-scaling) and waits until it is healthy; the fleet owns
+     * it from then on.
+     */
+    Instance addInstance(Duration timeout) throws InterruptedException {
+        if (closing) {
+            throw new IllegalStateException("the fleet is closing");
         }
+        int index = nextIndex.getAndIncrement();
+        Process p;
+        try {
+            p = startChild(index, engineArgs);
+        } catch (IOException e) {
+            throw new UserException("cannot start an engine process: " + e.getMessage(), e);
+        }
+        try {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            Announcement a = relayOutput(index, p, log).get(remaining(deadline), TimeUnit.NANOSECONDS);
+            awaitHealthy(a.baseUrl(), deadline, p, index);
+            Instance added = new Instance(index, p, a.modelName(), a.baseUrl(), a.instanceId(), a.llumletAddress());
+            instances.add(added);
+            watchExit(added);
+            if (closing) {
+                stopAll(List.of(p));
+            }
+            return added;
+        } catch (ExecutionException e) {
+            stopAll(List.of(p));
+            throw new UserException(String.valueOf(e.getCause().getMessage()), e.getCause());
+        } catch (TimeoutException e) {
+            stopAll(List.of(p));
+            throw new UserException("engine-" + index + " did not start within " + timeout.toSeconds() + " s");
+        } catch (InterruptedException | RuntimeException e) {
+            stopAll(List.of(p));
+            throw e;
+        }
+    }
+
+    /** Stops one child (SIGTERM, then SIGKILL after the grace period) and forgets it; false if there is no such child. */
+    boolean stopInstance(String instanceId) {
+        Optional<Instance> found = instances.stream().filter(i -> i.instanceId().equals(instanceId)).findFirst();
+        if (found.isEmpty()) {
+            return false;
+        }
+        stopping.add(instanceId);
+        stopAll(List.of(found.get().process()));
+        instances.remove(found.get());
+        return true;
     }
 
     /**
@@ -87,10 +150,7 @@ final class EngineFleet implements AutoCloseable {
         List<CompletableFuture<Announcement>> urls = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                List<String> command = new ArrayList<>(javaCommand());
-                command.addAll(List.of("engine", "--host", "127.0.0.1", "--port", "0", "--exit-with-parent", "--instance-id", "engine-" + i));
-                command.addAll(engineArgs);
-                Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+                Process p = startChild(i, engineArgs);
                 processes.add(p);
                 urls.add(relayOutput(i, p, log));
             }
@@ -101,7 +161,7 @@ final class EngineFleet implements AutoCloseable {
                 awaitHealthy(a.baseUrl(), deadline, processes.get(i), i);
                 instances.add(new Instance(i, processes.get(i), a.modelName(), a.baseUrl(), a.instanceId(), a.llumletAddress()));
             }
-            return new EngineFleet(instances, log);
+            return new EngineFleet(instances, engineArgs, log);
         } catch (IOException e) {
             stopAll(processes);
             throw new UserException("cannot start an engine process: " + e.getMessage(), e);
@@ -117,8 +177,16 @@ final class EngineFleet implements AutoCloseable {
         }
     }
 
+    private static Process startChild(int index, List<String> engineArgs) throws IOException {
+        List<String> command = new ArrayList<>(javaCommand());
+        command.addAll(List.of("engine", "--host", "127.0.0.1", "--port", "0", "--exit-with-parent", "--instance-id", "engine-" + index));
+        command.addAll(engineArgs);
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    /** The children now (a copy: auto-scaling adds and removes them). */
     List<Instance> instances() {
-        return instances;
+        return List.copyOf(instances);
     }
 
     List<Instance> liveInstances() {
@@ -128,7 +196,7 @@ final class EngineFleet implements AutoCloseable {
     @Override
     public void close() {
         closing = true;
-        stopAll(instances.stream().map(Instance::process).toList());
+        stopAll(instances().stream().map(Instance::process).toList());
     }
 
     private static void stopAll(List<Process> processes) {

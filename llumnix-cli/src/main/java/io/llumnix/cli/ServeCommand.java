@@ -1,5 +1,6 @@
 package io.llumnix.cli;
 
+import io.llumnix.cms.RedisCmsConfig;
 import io.llumnix.engine.EngineConfig;
 import io.llumnix.engine.model.LoadedModel;
 import io.llumnix.engine.model.ModelLoader;
@@ -9,6 +10,7 @@ import io.llumnix.gateway.Gateway;
 import io.llumnix.gateway.GatewayConfig;
 import io.llumnix.gateway.ModelCatalog;
 import io.llumnix.gateway.PromptTokenizer;
+import io.llumnix.scheduler.SchedulerConfig;
 import java.io.PrintStream;
 import java.net.URI;
 import java.nio.file.Files;
@@ -26,7 +28,8 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code llumnix serve}: N engine instances as child processes behind the gateway, with an in-process scheduler
- * and an in-memory cluster meta store ({@link ServeStack}). The gateway tokenizes with the served model's
+ * (full mode by default: by the instances' live status), the rescheduler (live migration), optional auto-scaling
+ * ({@code --autoscale}) and a cluster meta store in memory or in Redis ({@code --redis}); see {@link ServeStack}. The gateway tokenizes with the served model's
  * tokenizer, follows live migrations and resumes a stream on another instance if its engine dies. Without
  * {@code --model} it serves the staged stories260K model, found relative to the repository root
  * ({@code LLUMNIX_HOME}, set by the {@code ./llumnix} script, else the working directory) with its {@code tok512.bin}.
@@ -75,8 +78,16 @@ final class ServeCommand implements Callable<Integer> {
             description = "Requests the gateway forwards at once; more wait in the admission queue (default ${DEFAULT-VALUE}).")
     int maxInFlight = 1024;
 
+    @Option(names = "--redis", paramLabel = "HOST:PORT",
+            description = "Keep the cluster meta store in this Redis: the children publish their status to it (default: in memory, "
+                    + "the serve process pulls each child's status).")
+    Optional<String> redis = Optional.empty();
+
     @Mixin
     EngineOptions engineOptions = new EngineOptions();
+
+    @Mixin
+    ServeSchedulingOptions scheduling = new ServeSchedulingOptions();
 
     @ParentCommand
     Main main;
@@ -108,16 +119,41 @@ final class ServeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
         }
-        List<String> args = engineArgs();
+        List<String> args = new ArrayList<>(engineArgs());
+        ServeStack.Control control = control(log);
+        control.redis().ifPresent(r -> args.addAll(List.of("--cms-redis-host", r.host(), "--cms-redis-port", Integer.toString(r.port()),
+                "--cms-push-status-interval-ms", Long.toString(control.pullInterval().toMillis()))));
         ModelCatalog catalog = catalog();
         EngineFleet fleet = EngineFleet.launch(instances, args, log, STARTUP_TIMEOUT);
         Thread stopChildren = Thread.ofPlatform().unstarted(fleet::close);
         try {
             Runtime.getRuntime().addShutdownHook(stopChildren);
-            return new Running(fleet, new ServeStack(fleet, gatewayConfig, catalog, keys), stopChildren);
+            return new Running(fleet, new ServeStack(fleet, gatewayConfig, catalog, keys, control), stopChildren);
         } catch (RuntimeException e) {
             fleet.close();
             throw e;
+        }
+    }
+
+    /** The scheduler, rescheduler, auto-scaling and store flags, validated (one-line errors naming the flag). */
+    ServeStack.Control control(PrintStream log) {
+        SchedulerConfig schedulerConfig = scheduling.schedulerConfig();
+        Optional<RedisCmsConfig> redisConfig = redis.map(ServeCommand::parseRedis);
+        return new ServeStack.Control(schedulerConfig, scheduling.reschedulingConfig(schedulerConfig),
+                scheduling.autoscaleConfig(schedulerConfig, instances), redisConfig, scheduling.pullInterval(), STARTUP_TIMEOUT, log);
+    }
+
+    private static RedisCmsConfig parseRedis(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        try {
+            if (colon <= 0) {
+                throw new IllegalArgumentException("--redis must be HOST:PORT, got '" + hostPort + "'");
+            }
+            return RedisCmsConfig.of(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+        } catch (NumberFormatException e) {
+            throw new UserException("--redis must be HOST:PORT, got '" + hostPort + "'", e);
+        } catch (IllegalArgumentException e) {
+            throw new UserException(e.getMessage(), e);
         }
     }
 

@@ -6,33 +6,57 @@ import io.llumnix.cms.ClusterMetaStore;
 import io.llumnix.cms.CmsDiscovery;
 import io.llumnix.cms.InMemoryClusterMetaStore;
 import io.llumnix.cms.InstanceMetadata;
+import io.llumnix.cms.ReadResult;
+import io.llumnix.cms.RedisClusterMetaStore;
+import io.llumnix.cms.RedisCmsConfig;
 import io.llumnix.core.Clock;
 import io.llumnix.core.InferType;
+import io.llumnix.core.InstanceStatus;
 import io.llumnix.core.LlumnixException;
 import io.llumnix.gateway.ApiKeys;
 import io.llumnix.gateway.BackendDirectory;
+import io.llumnix.gateway.ClusterView;
 import io.llumnix.gateway.Gateway;
 import io.llumnix.gateway.GatewayConfig;
 import io.llumnix.gateway.ModelCatalog;
+import io.llumnix.llumlet.GrpcMigrationExecutor;
 import io.llumnix.scheduler.ClusterSnapshotRefresher;
+import io.llumnix.scheduler.InstanceView;
 import io.llumnix.scheduler.Scheduler;
 import io.llumnix.scheduler.SchedulerConfig;
 import io.llumnix.scheduler.SnapshotSource;
+import io.llumnix.scheduler.autoscale.AutoscaleAdvisor;
+import io.llumnix.scheduler.autoscale.AutoscaleConfig;
+import io.llumnix.scheduler.rescheduling.Rescheduler;
+import io.llumnix.scheduler.rescheduling.ReschedulingConfig;
+import java.io.PrintStream;
 import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The control plane {@code llumnix serve} runs in its own process in front of its child engines: an in-memory
- * cluster meta store, an in-process scheduler fed by a snapshot refresher over that store, and the gateway.
+ * The control plane {@code llumnix serve} runs in its own process in front of its child engines: a cluster meta
+ * store, an in-process scheduler fed by a snapshot refresher over that store, the rescheduler, optionally the
+ * auto-scaler, and the gateway.
  *
- * <p>How instances reach the store: the children cannot write into this process's memory, so the serve process
- * registers them itself — every {@link #REGISTER_INTERVAL} it puts the metadata of each live child (from its
- * {@code serving} announcement: id, API and llumlet ports, model) with a TTL of a few intervals, and deletes the
- * children that exited. The scheduler runs in lite mode (fewest requests and tokens in flight from its own
- * ledger, released on completion); polling each child's llumlet {@code GetStatus} into the store for full-mode
- * metrics and the rescheduler is the next step.
+ * <p>How instances reach the store. In-memory (the default): the children cannot write into this process's memory,
+ * so the serve process registers them itself — every {@link #REGISTER_INTERVAL} it puts the metadata of each live
+ * child (from its {@code serving} announcement) with a TTL and deletes the children that exited or were stopped —
+ * and a {@link LlumletStatusPoller} pulls each child's llumlet {@code GetStatus} every
+ * {@code --cms-pull-status-interval-ms}. With {@code --redis} the children publish metadata and status themselves
+ * (a {@code StatusPublisher} each) and this process only reads, and deletes the entries of children it stopped.
+ *
+ * <p>Full mode (the default) schedules by that status; the rescheduler migrates over the llumlets' {@code Migrate}
+ * RPC ({@link GrpcMigrationExecutor}). Instances the auto-scaler drains are in {@link #draining()}: the snapshot
+ * source publishes them unschedulable, whatever the store says, so the scheduler skips them and the failover
+ * rescheduling policy empties them.
  *
  * <p>Thread-safe; {@link #close()} stops the gateway first.
  */
@@ -41,26 +65,82 @@ final class ServeStack implements AutoCloseable {
     static final Duration REGISTER_INTERVAL = Duration.ofMillis(250);
     private static final Duration METADATA_TTL = REGISTER_INTERVAL.multipliedBy(8);
 
+    /** How serve's control plane is configured (from {@link ServeSchedulingOptions} and {@code --redis}). */
+    record Control(SchedulerConfig scheduler, ReschedulingConfig rescheduling, Optional<AutoscaleConfig> autoscale,
+            Optional<RedisCmsConfig> redis, Duration pullInterval, Duration startupTimeout, PrintStream log) {
+        Control {
+            requireNonNull(scheduler, "scheduler is null");
+            requireNonNull(rescheduling, "rescheduling is null");
+            requireNonNull(autoscale, "autoscale is null");
+            requireNonNull(redis, "redis is null");
+            requireNonNull(pullInterval, "pullInterval is null");
+            requireNonNull(startupTimeout, "startupTimeout is null");
+            requireNonNull(log, "log is null");
+        }
+
+        /** Lite mode, no rescheduling, no auto-scaling, in-memory store. */
+        static Control lite(PrintStream log) {
+            SchedulerConfig s = SchedulerConfig.builder().enableFullModeScheduling(false).build();
+            return new Control(s, ReschedulingConfig.defaults(), Optional.empty(), Optional.empty(), s.cmsPullStatusInterval(),
+                    Duration.ofSeconds(120), log);
+        }
+    }
+
     private final EngineFleet fleet;
+    private final Control control;
     private final ClusterMetaStore store;
+    private final Set<String> draining = ConcurrentHashMap.newKeySet();
+    private final Set<String> registered = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService registrar;
+    private final Scheduler scheduler;
     private final ClusterSnapshotRefresher refresher;
+    private final @Nullable LlumletStatusPoller poller;
+    private final @Nullable GrpcMigrationExecutor migrations;
+    private final @Nullable Rescheduler rescheduler;
+    private final @Nullable AutoscaleAdvisor advisor;
+    private final @Nullable ServeAutoscaler autoscaler;
     private final Gateway gateway;
 
-    ServeStack(EngineFleet fleet, GatewayConfig config, ModelCatalog catalog, ApiKeys keys) {
+    ServeStack(EngineFleet fleet, GatewayConfig config, ModelCatalog catalog, ApiKeys keys, Control control) {
         this.fleet = requireNonNull(fleet, "fleet is null");
+        this.control = requireNonNull(control, "control is null");
         Clock clock = Clock.system();
-        this.store = new InMemoryClusterMetaStore(clock);
+        this.store = control.redis().<ClusterMetaStore>map(RedisClusterMetaStore::new).orElseGet(() -> new InMemoryClusterMetaStore(clock));
         this.registrar = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("llumnix-serve-registrar").unstarted(r));
         register();
-        Scheduler scheduler = new Scheduler(SchedulerConfig.builder().enableFullModeScheduling(false).build(), clock);
-        this.refresher = new ClusterSnapshotRefresher(SnapshotSource.fromStore(store), REGISTER_INTERVAL, clock, scheduler::updateSnapshot);
+        boolean full = control.scheduler().enableFullModeScheduling();
+        this.poller = full && control.redis().isEmpty() ? new LlumletStatusPoller(fleet::instances, store, control.pullInterval()) : null;
+        if (poller != null) {
+            poller.pollOnce();
+            poller.start();
+        }
+        this.scheduler = new Scheduler(control.scheduler(), clock);
+        this.advisor = control.autoscale().map(a -> new AutoscaleAdvisor(a, clock)).orElse(null);
+        this.refresher = new ClusterSnapshotRefresher(drainAware(SnapshotSource.fromStore(store)), control.pullInterval(), clock, s -> {
+            scheduler.updateSnapshot(s);
+            if (advisor != null) {
+                advisor.observe(s);
+            }
+        });
         refresher.refreshOnce();
         registrar.scheduleWithFixedDelay(this::registerQuietly, REGISTER_INTERVAL.toMillis(), REGISTER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         refresher.start();
+        if (control.rescheduling().enableRescheduling()) {
+            this.migrations = GrpcMigrationExecutor.overSnapshots(scheduler::snapshot, 4, Duration.ofSeconds(60));
+            this.rescheduler = new Rescheduler(scheduler::snapshot, control.rescheduling(), migrations, clock);
+            rescheduler.start(registrar);
+        } else {
+            this.migrations = null;
+            this.rescheduler = null;
+        }
+        this.autoscaler = advisor == null ? null
+                : new ServeAutoscaler(advisor, fleet, draining, scheduler::snapshot, scheduler.ledger(), control.log(), control.startupTimeout());
+        if (autoscaler != null) {
+            autoscaler.start();
+        }
         try {
             this.gateway = Gateway.start(config, scheduler, BackendDirectory.caching(new CmsDiscovery(store), REGISTER_INTERVAL.toMillis()), catalog,
-                    keys, clock);
+                    keys, clock, ClusterView.of(scheduler));
         } catch (LlumnixException e) {
             closeControlPlane();
             throw new UserException(String.valueOf(e.getMessage()), e);
@@ -75,6 +155,43 @@ final class ServeStack implements AutoCloseable {
         return gateway.baseUrl();
     }
 
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    /** Migrations the rescheduler's orders committed so far (0 without rescheduling). */
+    long requestsMigrated() {
+        return rescheduler == null ? 0 : rescheduler.requestsMigrated();
+    }
+
+    /** The auto-scaling advisor, with {@code --autoscale}. */
+    Optional<AutoscaleAdvisor> advisor() {
+        return Optional.ofNullable(advisor);
+    }
+
+    /** Ids of the instances being drained (published unschedulable). */
+    Set<String> draining() {
+        return draining;
+    }
+
+    /** The store as the scheduler sees it, with the draining instances' status unschedulable. */
+    private SnapshotSource drainAware(SnapshotSource source) {
+        return () -> switch (source.read()) {
+            case ReadResult.Ok<List<InstanceView>> ok -> draining.isEmpty() ? ok : ReadResult.ok(ok.value().stream()
+                    .map(v -> draining.contains(v.instanceId()) ? new InstanceView(v.metadata(), v.status().map(ServeStack::unschedulable)) : v)
+                    .toList());
+            case ReadResult.Unavailable<List<InstanceView>> u -> u;
+        };
+    }
+
+    private static InstanceStatus unschedulable(InstanceStatus s) {
+        return new InstanceStatus(s.instanceId(), false, s.timestampMs(), s.stepId(), s.inferType(), s.unitId(), s.nodeId(),
+                s.numWaitingRequests(), s.numRunningRequests(), s.numLoadingRequests(), s.numRunningDecodes(), s.numTotalTokens(),
+                s.numUsedTokens(), s.numBlockSize(), s.numUncomputedTokensWaitingPrefills(), s.numUncomputedTokensRunningPrefills(),
+                s.numTokensRunningDecodes(), s.numWaitingHeadBlocks(), s.numMigrateInSlots(), s.numMigrateOutSlots(), s.numMigratingTokens(),
+                s.numHighPriorityUsedTokens(), s.waitingRequestIds(), s.recentWaitingRequestIds(), s.stepDurationMs());
+    }
+
     private void registerQuietly() {
         try {
             register();
@@ -84,13 +201,29 @@ final class ServeStack implements AutoCloseable {
     }
 
     private void register() {
+        Set<String> present = new HashSet<>();
         for (EngineFleet.Instance i : fleet.instances()) {
-            if (i.alive()) {
+            present.add(i.instanceId());
+            if (!i.alive()) {
+                forget(i.instanceId());
+            } else if (control.redis().isEmpty()) {
                 store.putMetadata(new InstanceMetadata(i.instanceId(), i.baseUrl().getHost(), i.baseUrl().getPort(), i.llumletPort(),
                         InferType.NEUTRAL, "", "localhost", i.modelName(), 0, 0, ""), METADATA_TTL);
+                registered.add(i.instanceId());
             } else {
-                store.delete(i.instanceId());
+                registered.add(i.instanceId());
             }
+        }
+        for (String id : List.copyOf(registered)) {
+            if (!present.contains(id)) {
+                forget(id); // stopped by the auto-scaler
+            }
+        }
+    }
+
+    private void forget(String instanceId) {
+        if (store.delete(instanceId)) {
+            registered.remove(instanceId);
         }
     }
 
@@ -104,7 +237,19 @@ final class ServeStack implements AutoCloseable {
     }
 
     private void closeControlPlane() {
+        if (autoscaler != null) {
+            autoscaler.close();
+        }
+        if (rescheduler != null) {
+            rescheduler.close();
+        }
         registrar.shutdownNow();
+        if (migrations != null) {
+            migrations.close();
+        }
+        if (poller != null) {
+            poller.close();
+        }
         refresher.close();
         store.close();
     }
