@@ -20,12 +20,11 @@ import java.util.stream.Stream;
  * ({@code --save "" --appendonly no}). {@link #stop()} kills it and removes the directory; {@link #start()}
  * may be called again to simulate Redis coming back (on the same port).
  *
- * <p>Kept in the test tree on purpose: other modules that need it copy the ~100 lines rather than depend
- * on a test jar. Not thread-safe.
+ * <p>Shared with other modules' tests through this module's test jar. Not thread-safe.
  */
-final class RedisServerProcess implements AutoCloseable {
+public final class RedisServerProcess implements AutoCloseable {
 
-    static final Path BINARY = Path.of("/usr/bin/redis-server");
+    public static final Path BINARY = Path.of("/usr/bin/redis-server");
 
     private final int port;
     private Path dir;
@@ -36,17 +35,17 @@ final class RedisServerProcess implements AutoCloseable {
     }
 
     /** Starts a server on a fresh free port; fails with a clear message when the binary is missing. */
-    static RedisServerProcess startNew() throws IOException, InterruptedException {
+    public static RedisServerProcess startNew() throws IOException, InterruptedException {
         RedisServerProcess p = new RedisServerProcess(freePort());
         p.start();
         return p;
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         if (!Files.isExecutable(BINARY)) {
             throw new IllegalStateException(
                     "redis-server not installed: run the README test command which installs it (" + BINARY + ")");
@@ -71,7 +70,7 @@ final class RedisServerProcess implements AutoCloseable {
         }
     }
 
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null) {
             process.destroy();
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -1,5 +1,6 @@
 package io.llumnix.llumlet;
 
+import io.llumnix.cms.RedisServerProcess;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llumnix.cms.RedisClusterMetaStore;

@@ -6,6 +6,7 @@ import io.llumnix.engine.EngineConfig;
 import io.llumnix.engine.GenerateRequest;
 import io.llumnix.engine.LlmEngine;
 import io.llumnix.engine.exec.ModelExecutor;
+import io.llumnix.engine.exec.PacedExecutor;
 import io.llumnix.engine.model.LoadedModel;
 import io.llumnix.engine.model.ModelLoader;
 import io.llumnix.llumlet.Llumlet;
@@ -114,7 +115,7 @@ public final class MigrationBenchmark {
         Map<Mode, Llumlet> llumlets = new EnumMap<>(Mode.class);
         ModelExecutor executor = model.newExecutor(sourceBlocks, blockSize);
         if (!options.minSourceStepTime().isZero()) {
-            executor = new MinStepTimeExecutor(executor, options.minSourceStepTime());
+            executor = new PacedExecutor(executor, options.minSourceStepTime().toNanos());
         }
         try (LlmEngine engine = LlmEngine.start("src", config, executor, model.tokenizer(), Clock.system());
                 PeerProcess peer = PeerProcess.start(options.model(), peerBlocks, Duration.ofSeconds(60))) {
