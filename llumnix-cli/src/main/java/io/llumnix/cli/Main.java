@@ -25,7 +25,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Llumnix for the JVM: a CPU inference engine and the control plane that schedules and live-migrates requests across its instances.",
         subcommands = {EngineCommand.class, GenerateCommand.class, ServeCommand.class, SimulateCommand.class, BenchCommand.class,
-            CommandLine.HelpCommand.class})
+            StatusCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     static final int EXIT_USAGE = 2;
