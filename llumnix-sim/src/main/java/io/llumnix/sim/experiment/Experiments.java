@@ -18,7 +18,9 @@ import java.util.function.BiFunction;
  *   <li>{@code autoscaling} — Figs. 14–15: Llumnix vs INFaaS++ scaling; latency ratios and
  *       {@code instance_seconds_llumnix_over_infaas};</li>
  *   <li>{@code scale} — 64 → 1024 instances, 100k requests; {@code wall_seconds}, {@code sim_seconds_per_wall_second};</li>
- *   <li>{@code azure} — the Azure 2023 conv and code traces at their real rate, 16 instances, every policy.</li>
+ *   <li>{@code azure} — the Azure 2023 conv and code traces at their real rate, 16 instances, every policy;</li>
+ *   <li>{@code validation} — the simulator against a real local cluster of paced CPU engines on one small workload;
+ *       {@code validation_error} per metric (mean and P99 TTFT and end-to-end latency).</li>
  * </ul>
  * and {@link #runTrace} for {@code --trace FILE --policies …}.
  *
@@ -39,6 +41,7 @@ public final class Experiments {
         REGISTRY.put("autoscaling", AutoscalingExperiment::run);
         REGISTRY.put("scale", ScaleExperiment::run);
         REGISTRY.put("azure", TraceReplay::azure);
+        REGISTRY.put("validation", ValidationExperiment::run);
     }
 
     private Experiments() {}

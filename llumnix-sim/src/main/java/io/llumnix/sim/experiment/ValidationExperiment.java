@@ -1,0 +1,177 @@
+package io.llumnix.sim.experiment;
+
+import io.llumnix.engine.EngineConfig;
+import io.llumnix.engine.SharedAssets;
+import io.llumnix.engine.model.LoadedModel;
+import io.llumnix.engine.model.ModelLoader;
+import io.llumnix.sim.core.ClusterSimulation;
+import io.llumnix.sim.core.SimulationConfig;
+import io.llumnix.sim.core.SimulationResult;
+import io.llumnix.sim.latency.EngineProfiler;
+import io.llumnix.sim.latency.LatencyFitter;
+import io.llumnix.sim.latency.LatencyProfile;
+import io.llumnix.sim.report.Charts;
+import io.llumnix.sim.report.LatencyStats;
+import io.llumnix.sim.report.ReportWriter;
+import io.llumnix.sim.report.RequestRecord;
+import io.llumnix.sim.report.RequestRecordCsv;
+import io.llumnix.sim.report.RunSummary;
+import io.llumnix.sim.report.Table;
+import io.llumnix.sim.workload.Workload;
+import io.llumnix.sim.workload.generator.PoissonArrivals;
+import io.llumnix.sim.workload.generator.WorkloadGenerator;
+import io.llumnix.sim.workload.generator.ZipfLengths;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Validation against reality: one small workload (Poisson arrivals, Zipf prompt and output lengths scaled to the
+ * 512-token stories260K context) runs (a) on a real local cluster of our CPU engines — in-process engines behind
+ * their OpenAI servers, requests sent over HTTP with streaming, dispatched round-robin — and (b) in the simulator
+ * under {@code round-robin} with a profile measured from the same engines just before (or {@code --profile FILE}).
+ * Headline: the relative error (simulated − real) / real of mean and P99 TTFT and of mean and P99 end-to-end
+ * latency, as {@code validation_error} in the summary; the target is 15% (goal 10%).
+ *
+ * <p>Engines are paced to {@value #MIN_STEP_MS} ms per step ({@code --min-step-ms}) so that step times on a noisy
+ * two-core machine are dominated by a known cost; the profile captures the pacing.
+ */
+final class ValidationExperiment {
+
+    /** Step pacing of the real engines (and therefore of the profile). */
+    static final double MIN_STEP_MS = 15;
+
+    static final int DEFAULT_INSTANCES = 2;
+    static final int DEFAULT_REQUESTS = 150;
+    static final int QUICK_REQUESTS = 24;
+    static final double DEFAULT_RATE = 4;
+
+    /** Zipf means of prompt and output lengths and their cap: a ShareGPT-like shape within the 512-token window. */
+    private static final int PROMPT_MEAN = 48;
+    private static final int OUTPUT_MEAN = 48;
+    private static final int LENGTH_CAP = 192;
+    private static final double ALPHA = 1.5;
+
+    private static final List<String> METRICS = List.of("ttft_mean", "ttft_p99", "e2e_mean", "e2e_p99");
+
+    private ValidationExperiment() {}
+
+    static ExperimentResult run(ExperimentOptions o, PrintStream out) {
+        int instances = o.instances().orElse(DEFAULT_INSTANCES);
+        int n = o.requests().orElse(o.quick() ? QUICK_REQUESTS : DEFAULT_REQUESTS);
+        double rate = o.rate().orElse(DEFAULT_RATE);
+        long minStepNanos = Math.round(MIN_STEP_MS * 1e6);
+        Path dir = SharedAssets.storiesDir();
+        LoadedModel model = ModelLoader.load(dir.resolve("stories260K.bin").toString(), Optional.of(dir.resolve("tok512.bin")));
+        EngineConfig engineConfig = EngineConfig.defaults(model.shape().maxSeqLen()).withPrefixCaching(false);
+
+        Workload workload = WorkloadGenerator.builder().arrivals(new PoissonArrivals(rate))
+                .lengths(ZipfLengths.of(PROMPT_MEAN, ALPHA, LENGTH_CAP), ZipfLengths.of(OUTPUT_MEAN, ALPHA, LENGTH_CAP))
+                .maxTotalTokens(model.shape().maxSeqLen()).build().generate("validation", n, o.seed());
+
+        LatencyProfile profile;
+        String profileSource;
+        if (o.profile().isPresent()) {
+            profile = LatencyProfile.load(o.profile().get());
+            profileSource = "profile " + o.profile().get();
+        } else {
+            out.println("validation: profiling the engine (stories260K, steps paced to " + MIN_STEP_MS + " ms) ...");
+            EngineProfiler.Result measured = EngineProfiler.profile(model, engineConfig, minStepNanos, profilerSettings(o.quick()),
+                    "stories260K-cpu-paced", "measured by the validation experiment");
+            profile = measured.profile();
+            profileSource = "measured: " + describe(measured.fit());
+        }
+        out.println("validation: " + profileSource);
+
+        out.printf(Locale.ROOT, "validation: %d requests at %.1f req/s on %d real engines (HTTP, streaming, round-robin) ...%n", n, rate,
+                instances);
+        List<RequestRecord> realRecords;
+        try (RealCluster cluster = new RealCluster(model, engineConfig, minStepNanos, instances)) {
+            realRecords = cluster.replay(workload, o.seed());
+        }
+        out.println("validation: the same workload in the simulator ...");
+        SimulationResult sim = ClusterSimulation.run(SimulationConfig.builder(profile).instances(instances).policy("round-robin")
+                .seed(o.seed()).build(), workload);
+
+        RunSummary real = RunSummary.of("real", realRecords);
+        RunSummary simulated = RunSummary.of("simulated", sim.records());
+        Map<String, Double> realMs = metrics(real);
+        Map<String, Double> simMs = metrics(simulated);
+        Map<String, Object> error = new LinkedHashMap<>();
+        List<List<String>> rows = new ArrayList<>();
+        List<String> headlines = new ArrayList<>();
+        double worst = 0;
+        for (String m : METRICS) {
+            double e = (simMs.get(m) - realMs.get(m)) / realMs.get(m);
+            worst = Math.max(worst, Math.abs(e));
+            error.put(m, ExperimentSupport.round(e));
+            rows.add(List.of(m, Table.num(realMs.get(m)), Table.num(simMs.get(m)), String.format(Locale.ROOT, "%+.1f%%", 100 * e)));
+        }
+        Table table = new Table(List.of("metric", "real_ms", "simulated_ms", "error"), rows);
+        headlines.add(String.format(Locale.ROOT, "validation error (simulated vs real, %d requests, %d instances, %.1f req/s): "
+                + "TTFT mean %+.1f%%, P99 %+.1f%%; end-to-end mean %+.1f%%, P99 %+.1f%%; worst |error| %.1f%% (target 15%%, goal 10%%)",
+                n, instances, rate, 100 * (double) error.get("ttft_mean"), 100 * (double) error.get("ttft_p99"),
+                100 * (double) error.get("e2e_mean"), 100 * (double) error.get("e2e_p99"), 100 * worst));
+
+        ReportWriter report = new ReportWriter(o.reportDir().resolve("validation"), "validation: simulator vs a real cluster of CPU engines");
+        report.paragraph(profileSource);
+        report.table("validation", table);
+        report.csv("real-requests", RequestRecordCsv.toTable(realRecords));
+        report.csv("simulated-requests", RequestRecordCsv.toTable(sim.records()));
+        Map<String, double[]> ttft = new LinkedHashMap<>();
+        ttft.put("real", realRecords.stream().mapToDouble(RequestRecord::ttftMs).toArray());
+        ttft.put("simulated", sim.records().stream().mapToDouble(RequestRecord::ttftMs).toArray());
+        report.chart("ttft-cdf", Charts.cdf("TTFT: real vs simulated", "TTFT (ms)", ttft));
+        Map<String, double[]> e2e = new LinkedHashMap<>();
+        e2e.put("real", realRecords.stream().mapToDouble(RequestRecord::e2eMs).toArray());
+        e2e.put("simulated", sim.records().stream().mapToDouble(RequestRecord::e2eMs).toArray());
+        report.chart("e2e-cdf", Charts.cdf("end-to-end latency: real vs simulated", "end-to-end (ms)", e2e));
+
+        Map<String, Object> summary = new LinkedHashMap<>();
+        summary.put("experiment", "validation");
+        summary.put("validation_error", error);
+        summary.put("max_abs_validation_error", ExperimentSupport.round(worst));
+        summary.put("real_ms", rounded(realMs));
+        summary.put("simulated_ms", rounded(simMs));
+        summary.put("requests", n);
+        summary.put("instances", instances);
+        summary.put("rate", rate);
+        summary.put("min_step_ms", MIN_STEP_MS);
+        summary.put("profile", profile.toJson());
+        return ExperimentSupport.finish("validation", report, table, summary, headlines, out);
+    }
+
+    /** Points within the workload's range: prompts up to the length cap, batches up to a busy instance's. */
+    private static EngineProfiler.Settings profilerSettings(boolean quick) {
+        return new EngineProfiler.Settings(List.of(1, 8, 16, 32, 64, 96, 128, LENGTH_CAP), List.of(1, 2, 4, 8, 16),
+                List.of(0.05, 0.2, 0.4), 10, quick ? 1 : 3, 1);
+    }
+
+    private static Map<String, Double> metrics(RunSummary s) {
+        Map<String, Double> m = new LinkedHashMap<>();
+        LatencyStats ttft = s.ttft();
+        LatencyStats e2e = s.e2e();
+        m.put("ttft_mean", ttft.mean());
+        m.put("ttft_p99", ttft.p99());
+        m.put("e2e_mean", e2e.mean());
+        m.put("e2e_p99", e2e.p99());
+        return m;
+    }
+
+    private static Map<String, Object> rounded(Map<String, Double> m) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        m.forEach((k, v) -> r.put(k, ExperimentSupport.round(v)));
+        return r;
+    }
+
+    private static String describe(LatencyFitter.Fit fit) {
+        return String.format(Locale.ROOT, "prefill max(%.2f ms, %.4f ms/token); decode %.2f + %.4f·batch + %.6f·context ms (R² %.2f)",
+                fit.prefill().floorMs(), fit.prefill().msPerToken(), fit.decode().baseMs(), fit.decode().msPerSequence(),
+                fit.decode().msPerContextToken(), fit.decode().rSquared());
+    }
+}
