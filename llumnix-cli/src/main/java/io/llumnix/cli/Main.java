@@ -24,7 +24,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Llumnix for the JVM: a CPU inference engine and the control plane that schedules and live-migrates requests across its instances.",
-        subcommands = {EngineCommand.class, GenerateCommand.class, ServeCommand.class, SimulateCommand.class, BenchCommand.class,
+        subcommands = {EngineCommand.class, GenerateCommand.class, ServeCommand.class, SimulateCommand.class, ProfileCommand.class, BenchCommand.class,
             StatusCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
