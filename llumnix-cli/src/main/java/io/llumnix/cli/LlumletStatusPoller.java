@@ -56,7 +56,7 @@ final class LlumletStatusPoller implements AutoCloseable {
         if (interval.isNegative() || interval.isZero()) {
             throw new IllegalArgumentException("interval must be positive, got " + interval);
         }
-        this.rpcDeadline = max(interval.multipliedBy(5), Duration.ofMillis(250));
+        this.rpcDeadline = max(interval.multipliedBy(5), Duration.ofSeconds(1)); // a cold channel's first call is slow
         this.statusTtl = max(interval.multipliedBy(25), Duration.ofSeconds(2));
         this.thread = Thread.ofPlatform().daemon().name("llumnix-serve-status-poller").unstarted(this::run);
     }

@@ -77,8 +77,9 @@ final class ServeAutoscaler implements AutoCloseable {
         switch (advice.action()) {
             case HOLD -> { }
             case SCALE_UP -> {
-                if (serving >= advisor.config().maxInstances()) {
-                    return;
+                if (serving >= advisor.config().maxInstances()
+                        || (advice.instances() < advisor.config().minInstances() && serving >= advisor.config().minInstances())) {
+                    return; // at the bound, or an instance's status is missing rather than an instance
                 }
                 logLine("llumnix serve: autoscale: scaling up from " + serving + " instances (" + advice.reason() + ")");
                 EngineFleet.Instance added = fleet.addInstance(startupTimeout);

@@ -64,6 +64,7 @@ final class ServeStack implements AutoCloseable {
 
     static final Duration REGISTER_INTERVAL = Duration.ofMillis(250);
     private static final Duration METADATA_TTL = REGISTER_INTERVAL.multipliedBy(8);
+    private static final Duration STATUS_WAIT = Duration.ofSeconds(15);
 
     /** How serve's control plane is configured (from {@link ServeSchedulingOptions} and {@code --redis}). */
     record Control(SchedulerConfig scheduler, ReschedulingConfig rescheduling, Optional<AutoscaleConfig> autoscale,
@@ -123,6 +124,9 @@ final class ServeStack implements AutoCloseable {
             }
         });
         refresher.refreshOnce();
+        if (full) {
+            awaitStatuses();
+        }
         registrar.scheduleWithFixedDelay(this::registerQuietly, REGISTER_INTERVAL.toMillis(), REGISTER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         refresher.start();
         if (control.rescheduling().enableRescheduling()) {
@@ -172,6 +176,31 @@ final class ServeStack implements AutoCloseable {
     /** Ids of the instances being drained (published unschedulable). */
     Set<String> draining() {
         return draining;
+    }
+
+    /**
+     * Full mode schedules only instances with a status: wait (bounded) until every child has one before the gateway
+     * opens, so the first requests are not refused while a cold gRPC channel or a child's first publish is on its way.
+     */
+    private void awaitStatuses() {
+        long deadline = System.nanoTime() + STATUS_WAIT.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (poller != null) {
+                poller.pollOnce();
+            }
+            refresher.refreshOnce();
+            if (fleet.liveInstances().stream().allMatch(i -> scheduler.snapshot().find(i.instanceId()).flatMap(InstanceView::status).isPresent())) {
+                return;
+            }
+            try {
+                Thread.sleep(control.pullInterval().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        control.log().println("llumnix serve: not every instance reported its status within " + STATUS_WAIT.toSeconds()
+                + " s; those are not scheduled until they do");
     }
 
     /** The store as the scheduler sees it, with the draining instances' status unschedulable. */
