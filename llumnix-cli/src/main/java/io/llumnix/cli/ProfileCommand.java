@@ -47,10 +47,10 @@ final class ProfileCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "NAME", description = "Profile name (default: <model>-cpu, with -paced-<ms>ms when paced).")
     Optional<String> name = Optional.empty();
 
-    @Option(names = "--repetitions", paramLabel = "N", description = "Timed repetitions of every point (default 3; 1 with --quick).")
+    @Option(names = "--repetitions", paramLabel = "N", description = "Timed repetitions of every point, fitted at their median (default 5; 3 with --quick).")
     Optional<Integer> repetitions = Optional.empty();
 
-    @Option(names = "--quick", description = "Fewer points, one repetition: a profile in about a second.")
+    @Option(names = "--quick", description = "Fewer points and repetitions: a profile in about a second.")
     boolean quick;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the fit and every sample as JSON to FILE.")

@@ -67,6 +67,71 @@ final class RealCluster implements AutoCloseable {
     }
 
     /**
+     * What serving adds to the engine's step costs, measured on lone requests to the idle cluster.
+     *
+     * @param ttftMs median TTFT of a 8-token prompt asking for one token
+     * @param tpotMs median time per output token of a lone 8-token prompt asking for 33 tokens
+     */
+    record LoneRequestTimes(double ttftMs, double tpotMs) {}
+
+    /** Sends {@code repetitions} lone requests (one at a time) of each kind to instance 0 and returns the medians. */
+    LoneRequestTimes loneRequestTimes(int repetitions) {
+        double[] ttft = new double[repetitions];
+        double[] tpot = new double[repetitions];
+        OpenAiServer server = servers.getFirst();
+        try {
+            for (int i = 0; i < repetitions; i++) {
+                ttft[i] = send(server, lone(server, 1), TraceRequest.of(0, 0, 8, 1), System.nanoTime()).ttftMs();
+                tpot[i] = send(server, lone(server, 33), TraceRequest.of(0, 0, 8, 33), System.nanoTime()).meanTpotMs();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("a calibration request failed", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while calibrating", e);
+        }
+        java.util.Arrays.sort(ttft);
+        java.util.Arrays.sort(tpot);
+        return new LoneRequestTimes(ttft[repetitions / 2], tpot[repetitions / 2]);
+    }
+
+    private static String lone(OpenAiServer server, int maxTokens) {
+        return "{\"model\":\"" + server.servedModelName() + "\",\"prompt\":[5,6,7,8,9,10,11,12],\"max_tokens\":" + maxTokens
+                + ",\"ignore_eos\":true,\"temperature\":0,\"stream\":true,\"return_token_ids\":true}";
+    }
+
+    /**
+     * Untimed requests to every instance, several at a time: compiles the engines' and servers' hot paths and opens
+     * the client's pooled connections, so the first timed requests pay neither JIT nor TCP set-up.
+     */
+    void warmUp(int rounds, int concurrency) {
+        TraceRequest probe = TraceRequest.of(0, 0, 32, 16);
+        String body = "\"prompt\":" + java.util.Arrays.toString(new int[32]).replace(" ", "").replace("0", "5")
+                + ",\"max_tokens\":16,\"ignore_eos\":true,\"temperature\":0,\"stream\":true,\"return_token_ids\":true}";
+        for (int round = 0; round < rounds; round++) {
+            List<Future<RequestRecord>> futures = new ArrayList<>();
+            long now = System.nanoTime();
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (OpenAiServer server : servers) {
+                    for (int c = 0; c < concurrency; c++) {
+                        futures.add(pool.submit(() -> send(server, "{\"model\":\"" + server.servedModelName() + "\"," + body, probe, now)));
+                    }
+                }
+            }
+            for (Future<RequestRecord> f : futures) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException("a warm-up request failed: " + e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted while warming up", e);
+                }
+            }
+        }
+    }
+
+    /**
      * Sends every request of {@code workload} at its arrival time (relative to now) to instance {@code i mod n} and
      * waits for all of them; the records' times are nanoseconds since the replay started.
      */

@@ -42,7 +42,7 @@ public final class EngineProfiler {
      * @param contextFractions per-sequence context as fractions of the context window, crossed with every batch size
      *     so that batch and context vary independently
      * @param warmup untimed steps before measuring (JIT warm-up)
-     * @param repetitions timed repetitions of every point
+     * @param repetitions timed repetitions of every point; the fit sees each point's median
      * @param seed token ids of the synthetic prompts
      */
     public record Settings(List<Integer> prefillLengths, List<Integer> batchSizes, List<Double> contextFractions, int warmup,
@@ -65,15 +65,15 @@ public final class EngineProfiler {
             }
         }
 
-        /** Prompts 1 → 512 tokens, batches 1 → 32, contexts at 10%, 50% and 95% of the window, 3 repetitions. */
+        /** Prompts 1 → 512 tokens, batches 1 → 32, contexts at 10%, 50% and 95% of the window, 5 repetitions. */
         public static Settings defaults() {
-            return new Settings(List.of(1, 8, 16, 32, 64, 128, 256, 384, 512), List.of(1, 2, 4, 8, 16, 32), List.of(0.1, 0.5, 0.95), 10, 3,
+            return new Settings(List.of(1, 8, 16, 32, 64, 128, 256, 384, 512), List.of(1, 2, 4, 8, 16, 32), List.of(0.1, 0.5, 0.95), 10, 5,
                     1);
         }
 
-        /** Fewer points and one repetition: for tests and quick runs. */
+        /** Fewer points and three repetitions: for tests and quick runs. */
         public static Settings quick() {
-            return new Settings(List.of(1, 32, 128, 512), List.of(1, 4, 16), List.of(0.1, 0.9), 3, 1, 1);
+            return new Settings(List.of(1, 32, 128, 512), List.of(1, 4, 16), List.of(0.1, 0.9), 3, 3, 1);
         }
     }
 
@@ -138,20 +138,32 @@ public final class EngineProfiler {
             time(prefillBatch(Math.min(64, maxLen)));
             time(decodeBatch(Math.min(4, maxSeqs), maxLen / 2));
         }
-        List<PrefillSample> prefill = new ArrayList<>();
+        // Repetitions are interleaved (a burst of load hits every point a little, not one point a lot) and each point is
+        // fitted at its median: one descheduled step on a busy machine must not tilt the line.
+        List<Integer> lengths = settings.prefillLengths().stream().map(len -> Math.max(1, Math.min(len, maxLen))).distinct().toList();
+        double[][] prefillMs = new double[lengths.size()][settings.repetitions()];
+        List<Integer> batches = settings.batchSizes().stream().map(b -> Math.max(1, Math.min(b, maxSeqs))).distinct().toList();
+        List<Integer> contexts = settings.contextFractions().stream()
+                .map(f -> Math.max(2, Math.min(maxLen, (int) Math.round(f * maxLen)))).distinct().toList();
+        double[][][] decodeMs = new double[batches.size()][contexts.size()][settings.repetitions()];
         for (int rep = 0; rep < settings.repetitions(); rep++) {
-            for (int len : settings.prefillLengths()) {
-                int tokens = Math.max(1, Math.min(len, maxLen));
-                prefill.add(new PrefillSample(tokens, time(prefillBatch(tokens))));
+            for (int i = 0; i < lengths.size(); i++) {
+                prefillMs[i][rep] = time(prefillBatch(lengths.get(i)));
+            }
+            for (int b = 0; b < batches.size(); b++) {
+                for (int c = 0; c < contexts.size(); c++) {
+                    decodeMs[b][c][rep] = time(decodeBatch(batches.get(b), contexts.get(c)));
+                }
             }
         }
+        List<PrefillSample> prefill = new ArrayList<>();
+        for (int i = 0; i < lengths.size(); i++) {
+            prefill.add(new PrefillSample(lengths.get(i), median(prefillMs[i])));
+        }
         List<DecodeSample> decode = new ArrayList<>();
-        for (int rep = 0; rep < settings.repetitions(); rep++) {
-            for (int batch : settings.batchSizes().stream().map(b -> Math.max(1, Math.min(b, maxSeqs))).distinct().toList()) {
-                for (double f : settings.contextFractions()) {
-                    int context = Math.max(2, Math.min(maxLen, (int) Math.round(f * maxLen)));
-                    decode.add(new DecodeSample(batch, (long) batch * context, time(decodeBatch(batch, context))));
-                }
+        for (int b = 0; b < batches.size(); b++) {
+            for (int c = 0; c < contexts.size(); c++) {
+                decode.add(new DecodeSample(batches.get(b), (long) batches.get(b) * contexts.get(c), median(decodeMs[b][c])));
             }
         }
         LatencyFitter.Fit fit = LatencyFitter.fit(prefill, decode);
@@ -196,6 +208,13 @@ public final class EngineProfiler {
         long t0 = System.nanoTime();
         executor.execute(batch);
         return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        Arrays.sort(v);
+        int n = v.length;
+        return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
     }
 
     private static int ceilDiv(int a, int b) {
