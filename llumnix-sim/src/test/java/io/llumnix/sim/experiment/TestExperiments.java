@@ -45,6 +45,23 @@ class TestExperiments {
     }
 
     @Test
+    void validation_quick_runsRealEnginesAndTheSimulator_andReportsTheErrorPerMetric() {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        ExperimentResult r = Experiments.run("validation", quick().withRequests(12).withRate(6),
+                new PrintStream(buf, true, StandardCharsets.UTF_8));
+
+        assertThat(r.summary()).containsKeys("validation_error", "real_ms", "simulated_ms", "validation_error_executor_profile_only", "profile");
+        Map<?, ?> error = (Map<?, ?>) r.summary().get("validation_error");
+        assertThat(error.keySet()).extracting(Object::toString).containsExactly("ttft_mean", "ttft_p99", "e2e_mean", "e2e_p99");
+        for (Object v : error.values()) {
+            // a fraction, finite; loose bound: a tiny run on a shared machine is noisy, but not off by an order of magnitude
+            assertThat(((Number) v).doubleValue()).isFinite().isBetween(-0.9, 9.0);
+        }
+        assertThat(dir.resolve("validation").resolve("summary.json")).isRegularFile();
+        assertThat(buf.toString(StandardCharsets.UTF_8)).contains("validation error").contains("ttft_mean");
+    }
+
+    @Test
     void serving_reportsTheHeadlineRatiosPerTrace() {
         ExperimentResult r = Experiments.run("serving", quick(), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
         assertThat(r.summary()).containsKeys("p99_prefill_infaas_over_llumnix", "preemption_loss_reduction_vs_rr");
