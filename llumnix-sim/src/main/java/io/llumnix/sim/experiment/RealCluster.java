@@ -105,16 +105,19 @@ final class RealCluster implements AutoCloseable {
      * the client's pooled connections, so the first timed requests pay neither JIT nor TCP set-up.
      */
     void warmUp(int rounds, int concurrency) {
-        TraceRequest probe = TraceRequest.of(0, 0, 32, 16);
-        String body = "\"prompt\":" + java.util.Arrays.toString(new int[32]).replace(" ", "").replace("0", "5")
-                + ",\"max_tokens\":16,\"ignore_eos\":true,\"temperature\":0,\"stream\":true,\"return_token_ids\":true}";
+        int[] promptLengths = {8, 64, 192};
         for (int round = 0; round < rounds; round++) {
             List<Future<RequestRecord>> futures = new ArrayList<>();
             long now = System.nanoTime();
             try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
                 for (OpenAiServer server : servers) {
                     for (int c = 0; c < concurrency; c++) {
-                        futures.add(pool.submit(() -> send(server, "{\"model\":\"" + server.servedModelName() + "\"," + body, probe, now)));
+                        int promptTokens = promptLengths[(round + c) % promptLengths.length];
+                        TraceRequest probe = TraceRequest.of(0, 0, promptTokens, 48);
+                        String body = "{\"model\":\"" + server.servedModelName() + "\",\"prompt\":"
+                                + java.util.Arrays.toString(new int[promptTokens]).replace(" ", "").replace("0", "5")
+                                + ",\"max_tokens\":48,\"ignore_eos\":true,\"temperature\":0,\"stream\":true,\"return_token_ids\":true}";
+                        futures.add(pool.submit(() -> send(server, body, probe, now)));
                     }
                 }
             }
