@@ -50,7 +50,7 @@ final class ValidationExperiment {
     static final double MIN_STEP_MS = 15;
 
     static final int DEFAULT_INSTANCES = 2;
-    static final int DEFAULT_REQUESTS = 150;
+    static final int DEFAULT_REQUESTS = 200;
     static final int QUICK_REQUESTS = 24;
     static final double DEFAULT_RATE = 4;
 
