@@ -4,9 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import io.llumnix.core.Clock;
 import io.llumnix.scheduler.ClusterSnapshot;
+import io.llumnix.scheduler.InstanceView;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
@@ -22,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * Runs the configured rescheduling policies every {@code --rescheduling-interval-ms} on the latest snapshot
  * and hands their orders to a {@link MigrationExecutor}. Policies run in configuration order; an instance
  * already involved in an order this tick, or in a migration still in progress, is left out of later orders,
- * so one instance never sends or receives two migrations at once.
+ * so one instance never sends or receives two migrations at once. After a migration an instance also sits
+ * out until the snapshot carries a status it published after the migration ended (at most
+ * {@link #MAX_SETTLE_MS}): planning on the load from before the move is what sends requests back and forth.
  *
  * <p>Thread-safe. The tick never blocks on a migration: it only starts them. {@link #tick()} can be driven
  * directly (tests, the simulator's virtual clock).
@@ -30,6 +34,8 @@ import org.slf4j.LoggerFactory;
 public final class Rescheduler implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Rescheduler.class);
+    /** Longest an instance waits for a post-migration status (guards against clock skew and silent instances). */
+    static final long MAX_SETTLE_MS = 2_000;
 
     private final Supplier<ClusterSnapshot> snapshots;
     private final ReschedulingConfig config;
@@ -37,6 +43,8 @@ public final class Rescheduler implements AutoCloseable {
     private final MigrationExecutor executor;
     private final Clock clock;
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
+    /** Instance → wall time its last migration ended; cleared once a newer status arrives. */
+    private final Map<String, Long> settling = new ConcurrentHashMap<>();
     private final AtomicLong ordersIssued = new AtomicLong();
     private final AtomicLong requestsMigrated = new AtomicLong();
     private volatile @Nullable ScheduledFuture<?> task;
@@ -65,6 +73,14 @@ public final class Rescheduler implements AutoCloseable {
         long now = clock.currentTimeMillis();
         List<MigrationOrder> issued = new ArrayList<>();
         Set<String> involved = new HashSet<>(busy);
+        settling.forEach((id, endedAtMs) -> {
+            boolean fresh = snapshot.find(id).flatMap(InstanceView::status).map(st -> st.timestampMs() > endedAtMs).orElse(true);
+            if (fresh || now - endedAtMs > MAX_SETTLE_MS) {
+                settling.remove(id, endedAtMs);
+            } else {
+                involved.add(id);
+            }
+        });
         for (ReschedulingPolicy policy : policies) {
             for (MigrationOrder order : policy.plan(snapshot, config, now, Set.copyOf(involved))) {
                 if (involved.contains(order.sourceInstanceId()) || involved.contains(order.destInstanceId())) {
@@ -105,6 +121,11 @@ public final class Rescheduler implements AutoCloseable {
         ordersIssued.incrementAndGet();
         try {
             executor.migrate(order).whenComplete((result, error) -> {
+                if (error == null && result.migratedRequests() > 0) {
+                    long ended = clock.currentTimeMillis();
+                    settling.put(order.sourceInstanceId(), ended);
+                    settling.put(order.destInstanceId(), ended);
+                }
                 busy.remove(order.sourceInstanceId());
                 busy.remove(order.destInstanceId());
                 if (error != null) {

@@ -52,7 +52,8 @@ final class TestRescheduler {
         ReschedulingConfig config = ReschedulingConfig.defaults()
                 .withEnabled(true, List.of("neutral_failover", "neutral_load"));
         TestingMigrationExecutor executor = new TestingMigrationExecutor();
-        Rescheduler r = new Rescheduler(() -> s, config, executor, new TestingCluster.FixedClock());
+        java.util.concurrent.atomic.AtomicReference<ClusterSnapshot> current = new java.util.concurrent.atomic.AtomicReference<>(s);
+        Rescheduler r = new Rescheduler(current::get, config, executor, new TestingCluster.FixedClock());
 
         List<MigrationOrder> first = r.tick();
 
@@ -62,8 +63,32 @@ final class TestRescheduler {
         assertThat(r.tick()).isEmpty(); // all four are busy migrating
         executor.completeAll();
         assertThat(r.requestsMigrated()).isEqualTo(2);
+        assertThat(r.tick()).as("no status published since the migrations ended").isEmpty();
+        current.set(snapshot(fresh(neutral("a", 100, false)), fresh(neutral("b", 9000, true)), fresh(neutral("c", 0, true)),
+                fresh(neutral("d", 50, true))));
         assertThat(r.tick()).hasSize(2);
         assertThat(r.ordersIssued()).isEqualTo(4);
+    }
+
+    private static TestingCluster.Status fresh(TestingCluster.Status s) {
+        s.timestampMs = TestingCluster.NOW_MS + 1;
+        return s;
+    }
+
+    @Test
+    void tick_afterAMigration_waitsForAFreshStatusBeforeMovingAnythingBack() {
+        // a and b look balanced the wrong way round only because the snapshot predates the move.
+        ClusterSnapshot stale = snapshot(neutral("a", 9000, true), neutral("b", 0, true));
+        java.util.concurrent.atomic.AtomicReference<ClusterSnapshot> current = new java.util.concurrent.atomic.AtomicReference<>(stale);
+        TestingMigrationExecutor executor = new TestingMigrationExecutor();
+        TestingCluster.FixedClock clock = new TestingCluster.FixedClock();
+        Rescheduler r = new Rescheduler(current::get, ReschedulingConfig.defaults().withEnabled(true, List.of("neutral_load")), executor,
+                clock);
+        assertThat(r.tick()).hasSize(1);
+        executor.completeAll();
+        assertThat(r.tick()).as("still the pre-migration picture").isEmpty();
+        clock.advanceMillis(Rescheduler.MAX_SETTLE_MS + 1);
+        assertThat(r.tick()).as("a silent instance stops blocking after the settle limit").hasSize(1);
     }
 
     @Test
