@@ -46,7 +46,7 @@ final class RealCluster implements AutoCloseable {
     private final List<OpenAiServer> servers = new ArrayList<>();
     private final int vocabSize;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-            .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+            .build();
 
     RealCluster(LoadedModel model, EngineConfig config, long minStepNanos, int instances) {
         requireNonNull(model, "model is null");
@@ -152,7 +152,9 @@ final class RealCluster implements AutoCloseable {
         }
         long start = System.nanoTime() + 50_000_000L; // let every thread reach its start line first
         List<Future<RequestRecord>> futures = new ArrayList<>();
-        try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+        // Platform threads: a sender wakes at its arrival time from the OS timer, not when a carrier thread of the
+        // virtual-thread scheduler (busy reading other streams on two cores) gets round to it, which read as TTFT.
+        try (var pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon(true).name("validation-client-", 0).factory())) {
             for (int i = 0; i < workload.size(); i++) {
                 TraceRequest r = workload.requests().get(i);
                 OpenAiServer server = servers.get(i % servers.size());
