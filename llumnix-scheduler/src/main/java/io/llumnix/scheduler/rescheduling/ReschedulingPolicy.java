@@ -38,7 +38,8 @@ public sealed interface ReschedulingPolicy {
     /**
      * {@code decode_load} / {@code neutral_load}: pair the most loaded instance of the type with the least
      * loaded, the second with the second, … while the gap exceeds {@code --rescheduling-load-balance-threshold}
-     * and the destination is below the load threshold.
+     * and one request's share of the source's load ({@link #worthBalancing}), and the destination is below the
+     * load threshold.
      */
     record LoadBalance(String name, InferType type) implements ReschedulingPolicy {
         public LoadBalance {
@@ -57,9 +58,20 @@ public sealed interface ReschedulingPolicy {
                     .filter(r -> r.canReceive() && r.load() < threshold)
                     .sorted(Ranked.LEAST_LOADED)
                     .toList();
-            return Ranked.pairInOrder(sources, dests, (s, d) -> s.load() - d.load() > config.loadBalanceThreshold(),
+            return Ranked.pairInOrder(sources, dests, (s, d) -> worthBalancing(s, d, config.loadBalanceThreshold()),
                     (s, d) -> order(s, d, config, name, false));
         }
+    }
+
+    /**
+     * Whether moving load from {@code s} to {@code d} narrows their gap: it must exceed the threshold and one
+     * request's average share of the source's load, since a move larger than the gap only swaps the imbalance
+     * (and the next tick would move it back).
+     */
+    static boolean worthBalancing(Ranked s, Ranked d, double threshold) {
+        double gap = s.load() - d.load();
+        double perRequest = s.load() / Math.max(1, s.status().numRequests());
+        return gap > threshold && gap > perRequest;
     }
 
     /**

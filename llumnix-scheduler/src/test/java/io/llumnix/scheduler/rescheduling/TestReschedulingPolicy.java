@@ -78,6 +78,19 @@ final class TestReschedulingPolicy {
     }
 
     @Test
+    void neutralLoad_gapSmallerThanOneRequest_isLeftAlone() {
+        // a holds one request: moving it to b would only swap the imbalance, and the next tick would move it back.
+        TestingCluster.Status single = neutral("a", 8000);
+        single.running = 1;
+        single.waiting = 0;
+        assertThat(plan("neutral_load", snapshot(single, neutral("b", 0)))).isEmpty();
+        TestingCluster.Status many = neutral("a", 8000);
+        many.running = 8;
+        many.waiting = 0;
+        assertThat(pairs(plan("neutral_load", snapshot(many, neutral("b", 0))))).containsExactly("a->b");
+    }
+
+    @Test
     void neutralLoad_onlyNeutralInstances() {
         ClusterSnapshot s = snapshot(neutral("a", 8000), neutral("b", 0), decode("c", 9000), decode("d", 0));
 
