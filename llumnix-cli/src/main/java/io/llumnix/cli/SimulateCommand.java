@@ -20,11 +20,11 @@ import picocli.CommandLine.ParentCommand;
  * JSON summary.
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true,
-        description = "Simulates a cluster on the real policy code: --experiment serving|priorities|autoscaling|scale|azure, "
+        description = "Simulates a cluster on the real policy code: --experiment serving|priorities|autoscaling|scale|azure|validation, "
                 + "or --trace FILE --policies a,b,c.")
 final class SimulateCommand implements Callable<Integer> {
 
-    @Option(names = "--experiment", paramLabel = "NAME", description = "One of: serving, priorities, autoscaling, scale, azure.")
+    @Option(names = "--experiment", paramLabel = "NAME", description = "One of: serving, priorities, autoscaling, scale, azure, validation.")
     Optional<String> experiment = Optional.empty();
 
     @Option(names = "--trace", paramLabel = "FILE", description = "Replay this trace (Azure 2023 CSV, Mooncake JSONL, ShareGPT lengths CSV).")

@@ -40,9 +40,11 @@ public final class PacedExecutor implements ModelExecutor {
     public StepOutput execute(StepBatch batch) {
         long t0 = System.nanoTime();
         StepOutput out = delegate.execute(batch);
+        // parkNanos may return early (spuriously): park again until the step's time is up, unless interrupted.
         long left = minStepNanos - (System.nanoTime() - t0);
-        if (left > 0) {
+        while (left > 0 && !Thread.currentThread().isInterrupted()) {
             LockSupport.parkNanos(left);
+            left = minStepNanos - (System.nanoTime() - t0);
         }
         return new StepOutput(out.logits(), Math.max(out.elapsedNanos(), minStepNanos));
     }
