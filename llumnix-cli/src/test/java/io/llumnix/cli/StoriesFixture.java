@@ -1,6 +1,6 @@
 package io.llumnix.cli;
 
-import java.nio.file.Files;
+import io.llumnix.engine.SharedAssets;
 import java.nio.file.Path;
 
 /** Where the staged stories260K files are, and its golden greedy outputs (shared/models/stories260K/SOURCE.md). */
@@ -27,13 +27,7 @@ final class StoriesFixture {
     private StoriesFixture() {}
 
     static Path modelDir() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/models/stories260K");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("cannot find shared/models/stories260K above " + Path.of("").toAbsolutePath());
+        return SharedAssets.storiesDir();
     }
 
     static String checkpoint() {

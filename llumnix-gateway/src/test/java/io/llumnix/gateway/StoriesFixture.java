@@ -1,7 +1,7 @@
 package io.llumnix.gateway;
 
+import io.llumnix.engine.SharedAssets;
 import io.llumnix.engine.tokenizer.Llama2Tokenizer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Where the staged stories260K files are, and its golden greedy output (shared/models/stories260K/SOURCE.md). */
@@ -17,13 +17,7 @@ final class StoriesFixture {
     private StoriesFixture() {}
 
     static Path modelDir() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/models/stories260K");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("cannot find shared/models/stories260K above " + Path.of("").toAbsolutePath());
+        return SharedAssets.storiesDir();
     }
 
     static String checkpoint() {

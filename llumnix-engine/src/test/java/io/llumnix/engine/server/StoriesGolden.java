@@ -1,6 +1,6 @@
 package io.llumnix.engine.server;
 
-import java.nio.file.Files;
+import io.llumnix.engine.SharedAssets;
 import java.nio.file.Path;
 
 /**
@@ -34,20 +34,7 @@ final class StoriesGolden {
 
     /** {@code shared/models/stories260K}, found from the working directory upwards (the repo's sibling). */
     static Path modelDir() {
-        String home = System.getenv("LLUMNIX_HOME");
-        if (home != null) {
-            Path p = Path.of(home).resolve("../shared/models/stories260K").normalize();
-            if (Files.isDirectory(p)) {
-                return p;
-            }
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path candidate = p.resolve("shared/models/stories260K");
-            if (Files.isDirectory(candidate)) {
-                return candidate;
-            }
-        }
-        throw new IllegalStateException("cannot find shared/models/stories260K above " + Path.of("").toAbsolutePath());
+        return SharedAssets.storiesDir();
     }
 
     static Path checkpoint() {
