@@ -103,7 +103,9 @@ class TestServeFullMode {
                 HttpResponse<String> r = f.get(60, TimeUnit.SECONDS);
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
             }
-            awaitUntil("the cluster drains back to one child", Duration.ofSeconds(30), () -> running.fleet().liveInstances().size() == 1);
+            // The "stopped" line is logged once the child has exited, just after the fleet stops counting it.
+            awaitUntil("the cluster drains back to one child", Duration.ofSeconds(30), () -> running.fleet().liveInstances().size() == 1
+                    && log.toString(StandardCharsets.UTF_8).contains("llumnix serve: autoscale: stopped"));
             String out = log.toString(StandardCharsets.UTF_8);
             assertThat(out).contains("llumnix serve: autoscale: scaling up", "llumnix serve: autoscale: draining", "llumnix serve: autoscale: stopped");
             HttpResponse<String> after = http.send(post(front + "/v1/completions", body(PROMPTS[0], 20, false)), HttpResponse.BodyHandlers.ofString());
