@@ -24,8 +24,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Llumnix for the JVM: a CPU inference engine and the control plane that schedules and live-migrates requests across its instances.",
-        subcommands = {EngineCommand.class, GenerateCommand.class, ServeCommand.class, SimulateCommand.class, ProfileCommand.class, BenchCommand.class,
-            StatusCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {EngineCommand.class, GenerateCommand.class, ServeCommand.class, SchedulerCommand.class, ReschedulerCommand.class,
+            GatewayCommand.class, SimulateCommand.class, ProfileCommand.class, BenchCommand.class, StatusCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     static final int EXIT_USAGE = 2;
