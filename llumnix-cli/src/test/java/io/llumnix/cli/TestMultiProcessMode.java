@@ -64,6 +64,25 @@ class TestMultiProcessMode {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(models.body()).contains("stories260K");
             assertThat(scheduler.service().gateways()).isEqualTo(1);
+            HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create(scheduler.service().baseUri() + "/metrics")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(metrics.body()).as("placed by the scheduler, not the gateway's fallback").containsPattern("llumnix_scheduler_decisions_total 2(\\.0)?\n");
+
+            // The standalone rescheduler option reads the same store.
+            try (ClusterControl rescheduler = command(ReschedulerCommand.class, "rescheduler", "--redis", "127.0.0.1:" + redis.port()).start()) {
+                assertThat(rescheduler.reschedules()).isTrue();
+                assertThat(rescheduler.scheduler().snapshot().instances()).hasSize(2);
+            }
+        }
+    }
+
+    @Test
+    void scheduler_withNoRescheduler_leavesItToAStandaloneProcess() throws Exception {
+        try (RedisServerProcess redis = RedisServerProcess.startNew();
+                SchedulerCommand.Running scheduler = command(SchedulerCommand.class, "scheduler", "--redis", "127.0.0.1:" + redis.port(),
+                        "--port", "0", "--no-rescheduler").start()) {
+            assertThat(scheduler.control().reschedules()).isFalse();
+            assertThat(scheduler.service().baseUri().getPort()).isPositive();
         }
     }
 
