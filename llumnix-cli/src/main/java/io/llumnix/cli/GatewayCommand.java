@@ -1,7 +1,9 @@
 package io.llumnix.cli;
 
 import io.llumnix.cms.CmsDiscovery;
+import io.llumnix.cms.InstanceDiscovery;
 import io.llumnix.cms.InstanceMetadata;
+import io.llumnix.cms.ReadResult;
 import io.llumnix.cms.RedisClusterMetaStore;
 import io.llumnix.core.Clock;
 import io.llumnix.core.InferType;
@@ -23,6 +25,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -126,15 +131,17 @@ final class GatewayCommand implements Callable<Integer> {
         }
         ModelCatalog catalog = catalog();
         RedisClusterMetaStore store = redis.map(r -> new RedisClusterMetaStore(ClusterControl.parseRedis("--redis", r))).orElse(null);
-        BackendDirectory directory = store != null
-                ? BackendDirectory.caching(new CmsDiscovery(store), ServeStack.REGISTER_INTERVAL.toMillis())
-                : BackendDirectory.of(staticBackends());
+        DiscoveryLoop discovery = store == null ? null : new DiscoveryLoop(new CmsDiscovery(store), ServeStack.REGISTER_INTERVAL);
+        BackendDirectory directory = discovery != null ? BackendDirectory.dynamic(discovery::instances) : BackendDirectory.of(staticBackends());
         HttpSchedulerClient client = new HttpSchedulerClient(schedulerUrl, gatewayId.orElse("gateway-" + ProcessHandle.current().pid()),
                 internalAuthToken, Duration.ofSeconds(2), Duration.ofSeconds(5));
         try {
-            return new Running(Gateway.start(config, client, directory, catalog, keys, Clock.system()), client, store);
+            return new Running(Gateway.start(config, client, directory, catalog, keys, Clock.system()), client, discovery, store);
         } catch (LlumnixException e) {
             client.close();
+            if (discovery != null) {
+                discovery.close();
+            }
             if (store != null) {
                 store.close();
             }
@@ -168,14 +175,54 @@ final class GatewayCommand implements Callable<Integer> {
                 blockSize.orElse(EngineConfig.DEFAULT_BLOCK_SIZE), loaded.shape().maxSeqLen()));
     }
 
+    /**
+     * Reads the discovery on a thread of its own every {@code period}: the gateway asks its directory on the event
+     * loop, which must not wait on Redis. While the store is unavailable the last list stays in force.
+     */
+    static final class DiscoveryLoop implements AutoCloseable {
+        private final InstanceDiscovery discovery;
+        private final ScheduledExecutorService loop;
+        private volatile List<InstanceMetadata> last = List.of();
+
+        DiscoveryLoop(InstanceDiscovery discovery, Duration period) {
+            this.discovery = discovery;
+            readQuietly();
+            this.loop = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("llumnix-gateway-discovery").unstarted(r));
+            loop.scheduleWithFixedDelay(this::readQuietly, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+        }
+
+        List<InstanceMetadata> instances() {
+            return last;
+        }
+
+        private void readQuietly() {
+            try {
+                if (discovery.discover() instanceof ReadResult.Ok<List<InstanceMetadata>> ok) {
+                    last = List.copyOf(ok.value());
+                }
+            } catch (RuntimeException e) {
+                // Keep the last list; the next tick tries again.
+            }
+        }
+
+        @Override
+        public void close() {
+            loop.shutdownNow();
+        }
+    }
+
     /** A running gateway and what it does not own. */
-    record Running(Gateway gateway, HttpSchedulerClient client, @Nullable RedisClusterMetaStore store) implements AutoCloseable {
+    record Running(Gateway gateway, HttpSchedulerClient client, @Nullable DiscoveryLoop discovery, @Nullable RedisClusterMetaStore store)
+            implements AutoCloseable {
         @Override
         public void close() {
             try {
                 gateway.close();
             } finally {
                 client.close();
+                if (discovery != null) {
+                    discovery.close();
+                }
                 if (store != null) {
                     store.close();
                 }
