@@ -37,9 +37,11 @@ final class GatewayMetrics {
     GatewayMetrics(Supplier<Number> queued, Supplier<Number> schedulerFallbacks) {
         Gauge.builder("llumnix_gateway_requests_in_flight", inFlight, AtomicInteger::get)
                 .description("Requests being served (admitted, not yet answered)").register(registry);
-        Gauge.builder("llumnix_gateway_admission_queued", queued, s -> s.get().doubleValue())
+        // Micrometer holds gauge state weakly: the suppliers are lambdas nothing else references, so without a
+        // strong reference they are collected and the gauge reads NaN.
+        Gauge.builder("llumnix_gateway_admission_queued", queued, s -> s.get().doubleValue()).strongReference(true)
                 .description("Requests waiting for admission").register(registry);
-        Gauge.builder("llumnix_gateway_scheduler_fallbacks", schedulerFallbacks, s -> s.get().doubleValue())
+        Gauge.builder("llumnix_gateway_scheduler_fallbacks", schedulerFallbacks, s -> s.get().doubleValue()).strongReference(true)
                 .description("Instances picked by local round robin while the scheduler was unreachable").register(registry);
         latency = Timer.builder("llumnix_gateway_request_duration").description("Arrival to last byte of completion requests")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
