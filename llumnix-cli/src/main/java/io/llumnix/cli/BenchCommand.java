@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code llumnix bench}: groups the benchmarks. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks.",
-        subcommands = {BenchEngineCommand.class, BenchSchedulerCommand.class, BenchMigrationCommand.class})
+        subcommands = {BenchEngineCommand.class, BenchSchedulerCommand.class, BenchMigrationCommand.class, BenchGatewayCommand.class})
 final class BenchCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -15,6 +15,6 @@ final class BenchCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "choose a benchmark: engine, scheduler, migration");
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(), "choose a benchmark: engine, scheduler, migration, gateway");
     }
 }
