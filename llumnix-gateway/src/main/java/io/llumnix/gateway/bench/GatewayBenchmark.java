@@ -167,17 +167,19 @@ public final class GatewayBenchmark {
     public static Result run(Options options, PrintStream out) {
         requireNonNull(options, "options is null");
         requireNonNull(out, "out is null");
-        out.printf(Locale.ROOT, "gateway benchmark: %d concurrent streams x %d tokens, %.1f s per target after %.1f s warm-up, %d cores%n",
-                options.concurrency(), options.tokens(), options.duration().toMillis() / 1000.0, options.warmup().toMillis() / 1000.0,
+        out.printf(Locale.ROOT, "gateway benchmark: %d concurrent streams x %d tokens, %.1f s per target (in %d interleaved rounds) after %.1f s warm-up, %d cores%n",
+                options.concurrency(), options.tokens(), options.duration().toMillis() / 1000.0, ROUNDS, options.warmup().toMillis() / 1000.0,
                 Runtime.getRuntime().availableProcessors());
         List<Measured> measured = new ArrayList<>();
         Optional<String> nginxSkipped = Optional.empty();
+        BenchGateway gateway = null;
+        NginxProxy proxy = null;
         try (MockUpstream mock = new MockUpstream(options.tokens());
                 LoadGenerator load = new LoadGenerator(options)) {
-            measured.add(new Measured("direct", load.measure(mock.port(), out, "direct")));
-            try (BenchGateway gateway = new BenchGateway(mock.port())) {
-                measured.add(new Measured("gateway", load.measure(gateway.port(), out, "gateway")));
-            }
+            List<String> names = new ArrayList<>(List.of("direct", "gateway"));
+            List<Integer> ports = new ArrayList<>(List.of(mock.port()));
+            gateway = new BenchGateway(mock.port());
+            ports.add(gateway.port());
             if (!options.nginx()) {
                 nginxSkipped = Optional.of("disabled");
             } else {
@@ -185,10 +187,39 @@ public final class GatewayBenchmark {
                 if (nginx.isEmpty()) {
                     nginxSkipped = Optional.of("nginx not installed and apt-get install -y nginx failed");
                 } else {
-                    try (NginxProxy proxy = new NginxProxy(nginx.get(), mock.port())) {
-                        measured.add(new Measured("nginx", load.measure(proxy.port(), out, "nginx")));
-                    }
+                    proxy = new NginxProxy(nginx.get(), mock.port());
+                    names.add("nginx");
+                    ports.add(proxy.port());
                 }
+            }
+            // Warm every target up, then measure in ROUNDS interleaved rounds (direct, gateway, nginx, direct, …) so
+            // that drift in the machine's load and GC pauses spread over all targets alike.
+            for (int port : ports) {
+                if (options.warmup().isPositive()) {
+                    load.phase(port, options.warmup(), Long.MAX_VALUE);
+                }
+            }
+            Duration slice = options.duration().dividedBy(ROUNDS);
+            long maxPerSlice = Math.max(1, options.maxRequests() / ROUNDS);
+            List<List<Phase>> phases = new ArrayList<>();
+            names.forEach(n -> phases.add(new ArrayList<>()));
+            for (int round = 0; round < ROUNDS; round++) {
+                for (int i = 0; i < ports.size(); i++) {
+                    phases.get(i).add(load.phase(ports.get(i), slice, maxPerSlice));
+                }
+            }
+            for (int i = 0; i < names.size(); i++) {
+                Stats st = Phase.merge(phases.get(i));
+                out.printf(Locale.ROOT, "  %-8s %8d requests (%d errors) in %.2f s: %.0f req/s, p50 %.3f ms, p99 %.3f ms%n", names.get(i),
+                        st.requests(), st.errors(), st.seconds(), st.rps(), st.p50Ms(), st.p99Ms());
+                measured.add(new Measured(names.get(i), st));
+            }
+        } finally {
+            if (proxy != null) {
+                proxy.close();
+            }
+            if (gateway != null) {
+                gateway.close();
             }
         }
         Stats direct = measured.getFirst().stats();
@@ -223,6 +254,19 @@ public final class GatewayBenchmark {
     private record Measured(String name, Stats stats) {}
 
     private record Stats(long requests, long errors, double seconds, double rps, double p50Ms, double p99Ms) {}
+
+    /** Rounds each target's measured time is split into. */
+    private static final int ROUNDS = 5;
+
+    /** One measured slice: its sorted latencies (ns). */
+    private record Phase(long[] sortedNanos, long errors, double seconds) {
+        static Stats merge(List<Phase> phases) {
+            long[] all = phases.stream().flatMapToLong(p -> Arrays.stream(p.sortedNanos())).sorted().toArray();
+            long errors = phases.stream().mapToLong(Phase::errors).sum();
+            double seconds = phases.stream().mapToDouble(Phase::seconds).sum();
+            return new Stats(all.length, errors, seconds, all.length / seconds, percentileMs(all, 0.50), percentileMs(all, 0.99));
+        }
+    }
 
     /** The completion request every client sends. */
     static String requestBody(int tokens) {
@@ -480,17 +524,7 @@ public final class GatewayBenchmark {
             vertx.close().await();
         }
 
-        Stats measure(int port, PrintStream out, String name) {
-            if (options.warmup().isPositive()) {
-                phase(port, options.warmup(), Long.MAX_VALUE);
-            }
-            Stats s = phase(port, options.duration(), options.maxRequests());
-            out.printf(Locale.ROOT, "  %-8s %8d requests (%d errors) in %.2f s: %.0f req/s, p50 %.3f ms, p99 %.3f ms%n", name, s.requests(),
-                    s.errors(), s.seconds(), s.rps(), s.p50Ms(), s.p99Ms());
-            return s;
-        }
-
-        private Stats phase(int port, Duration duration, long maxRequests) {
+        Phase phase(int port, Duration duration, long maxRequests) {
             RequestOptions ro = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port).setURI("/v1/completions")
                     .putHeader("Content-Type", "application/json").putHeader("Accept", "text/event-stream");
             long start = System.nanoTime();
@@ -514,7 +548,7 @@ public final class GatewayBenchmark {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             long[] lat = samples.sorted();
-            return new Stats(lat.length, errors.get(), seconds, lat.length / seconds, percentileMs(lat, 0.50), percentileMs(lat, 0.99));
+            return new Phase(lat, errors.get(), seconds);
         }
 
         /** One client's loop. */
