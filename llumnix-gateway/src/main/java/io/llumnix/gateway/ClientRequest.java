@@ -20,6 +20,7 @@ import tools.jackson.databind.node.ObjectNode;
  * @param maxTokens the requested completion length, if given
  * @param maxParam the field that gave it ({@code max_tokens} or {@code max_completion_tokens})
  * @param priority the engine priority of the request's class, if the client chose one
+ * @param rawBody the body as the client sent it ({@code body} parsed), forwarded as is to plain OpenAI instances
  */
 record ClientRequest(
         Endpoint endpoint,
@@ -31,7 +32,8 @@ record ClientRequest(
         int[] promptIds,
         OptionalInt maxTokens,
         String maxParam,
-        OptionalInt priority) {
+        OptionalInt priority,
+        byte[] rawBody) {
 
     /** The completion APIs the gateway serves. */
     enum Endpoint {

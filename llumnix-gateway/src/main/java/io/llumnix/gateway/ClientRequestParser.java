@@ -72,7 +72,7 @@ final class ClientRequestParser {
         int[] prompt = endpoint == ClientRequest.Endpoint.CHAT_COMPLETIONS
                 ? tokenizer.encodeChat(body.get("messages"))
                 : completionPrompt(tokenizer, body.get("prompt"));
-        return new ClientRequest(endpoint, body, model, stream, includeUsage, wantsIds, prompt, maxTokens, maxParam, priority);
+        return new ClientRequest(endpoint, body, model, stream, includeUsage, wantsIds, prompt, maxTokens, maxParam, priority, bytes);
     }
 
     private static int[] completionPrompt(PromptTokenizer tokenizer, JsonNode prompt) {

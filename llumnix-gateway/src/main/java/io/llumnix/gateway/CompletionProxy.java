@@ -782,6 +782,10 @@ final class CompletionProxy {
     }
 
     private Buffer initialBody() {
+        if (!nativeProtocol) {
+            // A plain OpenAI instance gets the client's body unchanged: no copy and re-serialization per request.
+            return Buffer.buffer(request.rawBody());
+        }
         ObjectNode body = request.body().deepCopy();
         if (nativeProtocol) {
             body.put("return_token_ids", true);
