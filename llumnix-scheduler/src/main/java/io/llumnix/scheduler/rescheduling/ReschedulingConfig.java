@@ -2,6 +2,7 @@ package io.llumnix.scheduler.rescheduling;
 
 import static java.util.Objects.requireNonNull;
 
+import io.llumnix.core.InferType;
 import io.llumnix.scheduler.FailoverScope;
 import io.llumnix.scheduler.MetricParams;
 import io.llumnix.scheduler.SchedulingMetric;
@@ -92,6 +93,16 @@ public record ReschedulingConfig(
                 Duration.ofMillis(500), SchedulingMetric.KV_CACHE_USAGE_RATIO_PROJECTED, 1.0,
                 SchedulingMetric.KV_CACHE_USAGE_RATIO_PROJECTED, 1.0, MigrationRule.TOKEN, RequestOrder.SR, 1.0, 0.01,
                 FailoverScope.INSTANCE, Duration.ofSeconds(60), 0.0, 0.2, MetricParams.defaults());
+    }
+
+    /** The load metric rescheduling uses for instances of {@code type} (decode, else neutral). */
+    public SchedulingMetric loadMetric(InferType type) {
+        return type == InferType.DECODE ? decodeLoadMetric : neutralLoadMetric;
+    }
+
+    /** The load threshold rescheduling uses for instances of {@code type} (decode, else neutral). */
+    public double loadThreshold(InferType type) {
+        return type == InferType.DECODE ? decodeLoadThreshold : neutralLoadThreshold;
     }
 
     public ReschedulingConfig withEnabled(boolean enabled, List<String> newPolicies) {

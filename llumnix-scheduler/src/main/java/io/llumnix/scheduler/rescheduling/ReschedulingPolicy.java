@@ -50,8 +50,8 @@ public sealed interface ReschedulingPolicy {
         @Override
         public List<MigrationOrder> plan(ClusterSnapshot snapshot, ReschedulingConfig config, long nowMs,
                 Set<String> busy) {
-            SchedulingMetric metric = type == InferType.DECODE ? config.decodeLoadMetric() : config.neutralLoadMetric();
-            double threshold = type == InferType.DECODE ? config.decodeLoadThreshold() : config.neutralLoadThreshold();
+            SchedulingMetric metric = config.loadMetric(type);
+            double threshold = config.loadThreshold(type);
             List<Ranked> healthy = Ranked.healthy(snapshot, type, metric, config, nowMs, busy);
             List<Ranked> sources = healthy.stream().filter(Ranked::canSend).sorted(Ranked.MOST_LOADED).toList();
             List<Ranked> dests = healthy.stream()
@@ -106,7 +106,7 @@ public sealed interface ReschedulingPolicy {
                         .filter(v -> !busy.contains(v.instanceId()))
                         .filter(v -> v.status().map(s -> s.numRequests() > 0).orElse(true))
                         .toList();
-                SchedulingMetric metric = type == InferType.DECODE ? config.decodeLoadMetric() : config.neutralLoadMetric();
+                SchedulingMetric metric = config.loadMetric(type);
                 List<Ranked> dests = Ranked.healthy(snapshot, type, metric, config, nowMs, busy)
                         .stream()
                         .filter(r -> !failedDomains.contains(domain(r.view(), config.failoverScope())))
@@ -227,8 +227,8 @@ public sealed interface ReschedulingPolicy {
                 Set<String> busy) {
             List<MigrationOrder> orders = new ArrayList<>();
             for (InferType type : List.of(InferType.NEUTRAL, InferType.DECODE)) {
-                SchedulingMetric metric = type == InferType.DECODE ? config.decodeLoadMetric() : config.neutralLoadMetric();
-                double threshold = type == InferType.DECODE ? config.decodeLoadThreshold() : config.neutralLoadThreshold();
+                SchedulingMetric metric = config.loadMetric(type);
+                double threshold = config.loadThreshold(type);
                 List<Ranked> healthy = Ranked.healthy(snapshot, type, metric, config, nowMs, busy);
                 List<Ranked> sources = healthy.stream()
                         .filter(r -> r.canSend() && r.load() > threshold)
@@ -261,8 +261,8 @@ public sealed interface ReschedulingPolicy {
                 Set<String> busy) {
             List<MigrationOrder> orders = new ArrayList<>();
             for (InferType type : List.of(InferType.NEUTRAL, InferType.DECODE)) {
-                SchedulingMetric metric = type == InferType.DECODE ? config.decodeLoadMetric() : config.neutralLoadMetric();
-                double threshold = type == InferType.DECODE ? config.decodeLoadThreshold() : config.neutralLoadThreshold();
+                SchedulingMetric metric = config.loadMetric(type);
+                double threshold = config.loadThreshold(type);
                 List<Ranked> healthy = Ranked.healthy(snapshot, type, metric, config, nowMs, busy);
                 List<Ranked> sources = healthy.stream()
                         .filter(r -> r.canSend() && r.load() < config.consolidationLoadThreshold())
