@@ -20,6 +20,8 @@ import java.time.Duration;
  * @param maxQueued requests that may wait for admission; beyond that the gateway answers 429
  * @param forwarding how to talk to instances: {@link Forwarding#AUTO} picks the native protocol for instances with
  *     a llumlet and plain OpenAI HTTP for the others
+ * @param pdDisagg prefill/decode disaggregation: {@link PdDisagg#STAGED} places each request on a prefill instance
+ *     and a decode instance; the prefill instance hands the request over to the decode one after its first token
  */
 public record GatewayConfig(
         String host,
@@ -31,7 +33,8 @@ public record GatewayConfig(
         int maxAttempts,
         int maxInFlight,
         int maxQueued,
-        Forwarding forwarding) {
+        Forwarding forwarding,
+        PdDisagg pdDisagg) {
 
     /** The protocol spoken to instances. */
     public enum Forwarding {
@@ -43,7 +46,19 @@ public record GatewayConfig(
         OPENAI
     }
 
+    /** Prefill/decode disaggregation protocol ({@code --pd-disagg-protocol}). */
+    public enum PdDisagg {
+        /** Every request runs on one (neutral) instance. */
+        NONE,
+        /**
+         * The prefill instance computes the prompt and the first token, then migrates the request (its KV cache over the
+         * migration transport) to the decode instance the scheduler chose; the client's stream follows it there.
+         */
+        STAGED
+    }
+
     public GatewayConfig {
+        requireNonNull(pdDisagg, "pdDisagg is null");
         requireNonNull(host, "host is null");
         requireNonNull(connectTimeout, "connectTimeout is null");
         requireNonNull(idleTimeout, "idleTimeout is null");
@@ -77,40 +92,45 @@ public record GatewayConfig(
     /** Loopback, port 8000, 4 MiB bodies, 16 KiB headers, 5 s connect, 60 s idle, 4 attempts, 1024 in flight, 4096 queued. */
     public static GatewayConfig defaults() {
         return new GatewayConfig("127.0.0.1", 8000, 4 * 1024 * 1024, 16 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(60), 4, 1024,
-                4096, Forwarding.AUTO);
+                4096, Forwarding.AUTO, PdDisagg.NONE);
     }
 
     public GatewayConfig withHost(String v) {
         return new GatewayConfig(v, port, maxBodyBytes, maxHeaderBytes, connectTimeout, idleTimeout, maxAttempts, maxInFlight, maxQueued,
-                forwarding);
+                forwarding, pdDisagg);
     }
 
     public GatewayConfig withPort(int v) {
         return new GatewayConfig(host, v, maxBodyBytes, maxHeaderBytes, connectTimeout, idleTimeout, maxAttempts, maxInFlight, maxQueued,
-                forwarding);
+                forwarding, pdDisagg);
     }
 
     public GatewayConfig withMaxBodyBytes(int v) {
         return new GatewayConfig(host, port, v, maxHeaderBytes, connectTimeout, idleTimeout, maxAttempts, maxInFlight, maxQueued,
-                forwarding);
+                forwarding, pdDisagg);
     }
 
     public GatewayConfig withTimeouts(Duration connect, Duration idle) {
-        return new GatewayConfig(host, port, maxBodyBytes, maxHeaderBytes, connect, idle, maxAttempts, maxInFlight, maxQueued, forwarding);
+        return new GatewayConfig(host, port, maxBodyBytes, maxHeaderBytes, connect, idle, maxAttempts, maxInFlight, maxQueued, forwarding, pdDisagg);
     }
 
     public GatewayConfig withMaxAttempts(int v) {
         return new GatewayConfig(host, port, maxBodyBytes, maxHeaderBytes, connectTimeout, idleTimeout, v, maxInFlight, maxQueued,
-                forwarding);
+                forwarding, pdDisagg);
     }
 
     public GatewayConfig withAdmission(int inFlight, int queued) {
         return new GatewayConfig(host, port, maxBodyBytes, maxHeaderBytes, connectTimeout, idleTimeout, maxAttempts, inFlight, queued,
-                forwarding);
+                forwarding, pdDisagg);
     }
 
     public GatewayConfig withForwarding(Forwarding v) {
         return new GatewayConfig(host, port, maxBodyBytes, maxHeaderBytes, connectTimeout, idleTimeout, maxAttempts, maxInFlight, maxQueued,
-                v);
+                v, pdDisagg);
+    }
+
+    public GatewayConfig withPdDisagg(PdDisagg v) {
+        return new GatewayConfig(host, port, maxBodyBytes, maxHeaderBytes, connectTimeout, idleTimeout, maxAttempts, maxInFlight, maxQueued,
+                forwarding, v);
     }
 }
