@@ -165,6 +165,11 @@ public final class ApiKeys {
         return Optional.ofNullable(found);
     }
 
+    /** The key named {@code name} (the first, if several share it): batch lines run with their owner's key. */
+    public Optional<Key> named(String name) {
+        return keys.values().stream().filter(k -> k.name().equals(name)).findFirst();
+    }
+
     public int size() {
         return keys.size();
     }

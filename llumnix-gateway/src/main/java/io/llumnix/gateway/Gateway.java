@@ -6,6 +6,8 @@ import io.llumnix.cms.InstanceMetadata;
 import io.llumnix.core.Clock;
 import io.llumnix.core.ErrorCode;
 import io.llumnix.core.LlumnixException;
+import io.llumnix.gateway.batch.BatchApi;
+import io.llumnix.gateway.batch.BatchConfig;
 import io.llumnix.scheduler.SchedulerClient;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -19,6 +21,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import java.net.InetAddress;
+import java.net.URI;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -50,7 +53,8 @@ import tools.jackson.databind.node.ObjectNode;
  * With API keys configured, {@code /api/cluster} answers loopback clients without a key (an operator on the host,
  * {@code llumnix status}) and everyone else only with a valid key, like the OpenAI routes; the page {@code /dashboard}
  * itself holds no data and is open (from elsewhere, open it as {@code /dashboard#key=<key>} and it sends the key).
- * {@code /health} and {@code /metrics} are open, as probes and scrapers expect.
+ * {@code /health} and {@code /metrics} are open, as probes and scrapers expect. With {@link #enableBatches} the gateway
+ * also serves the OpenAI Files and Batches API ({@code /v1/files}, {@code /v1/batches}).
  * Every error is an OpenAI error object from {@link ErrorCode}: 401 without a valid key (when keys are
  * configured), 429 with {@code Retry-After} over a key's limits or when the admission queue is full, 413 for bodies
  * over the limit, 431 for oversized headers, 400 for bodies the gateway cannot read, 404/405 for unknown routes or
@@ -120,6 +124,7 @@ public final class Gateway implements AutoCloseable {
     private final AtomicLong nextId = new AtomicLong();
     private final long createdEpochSeconds;
     private HttpServer server;
+    private volatile Optional<BatchApi> batches = Optional.empty();
 
     private Gateway(GatewayConfig config, SchedulerClient scheduler, BackendDirectory directory, ModelCatalog catalog, ApiKeys apiKeys,
             Clock clock, Supplier<ClusterView> clusterView) {
@@ -201,8 +206,24 @@ public final class Gateway implements AutoCloseable {
         return (long) metrics.migrationsFollowed();
     }
 
+    /**
+     * Serves the Files and Batches API ({@link BatchApi}) from {@code batchConfig}'s directory and resumes its unfinished
+     * batches. Lines run through this gateway's own front door with the owner's key, at priority class {@code low}.
+     * Blocking (reads the directory); call once, after {@link #start}.
+     */
+    public synchronized void enableBatches(BatchConfig batchConfig) {
+        if (batches.isPresent()) {
+            throw new IllegalStateException("the batch API is already enabled");
+        }
+        String host = config.host().equals("0.0.0.0") ? "127.0.0.1" : config.host().equals("::") ? "::1" : config.host();
+        URI self = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
+        batches = Optional.of(BatchApi.start(batchConfig, self, Map.of(PRIORITY_HEADER, "low"),
+                owner -> apiKeys.named(owner).map(ApiKeys.Key::key), clock));
+    }
+
     @Override
     public void close() {
+        batches.ifPresent(BatchApi::close);
         try {
             vertx.close().await();
         } catch (RuntimeException e) {
@@ -214,6 +235,13 @@ public final class Gateway implements AutoCloseable {
         long arrivalNanos = clock.nanoTime();
         HttpServerResponse resp = req.response();
         Route route = ROUTES.get(req.path());
+        if (route == null && batches.isPresent() && BatchApi.owns(req.path())) {
+            Optional<ApiKeys.Key> key = authenticate(req);
+            if (key.isPresent() || !apiKeys.enabled()) {
+                batches.get().handle(req, key.map(ApiKeys.Key::name).orElse(""));
+            }
+            return;
+        }
         if (route == null) {
             count(req.path().startsWith("/v1/") ? req.path() : "other",
                     OpenAiErrors.send(resp, ErrorCode.NOT_FOUND, "No route " + req.method() + " " + truncate(req.path())), arrivalNanos);

@@ -1,0 +1,142 @@
+package io.llumnix.gateway.batch;
+
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The append-only record of a batch's finished lines: one JSON object per line, {@code {"line": index, "failed":
+ * bool, "output": <output file line>}}, each written and fsync'd before the line counts as done. This is what makes a
+ * batch survive a crash: a line with an entry is never executed again.
+ *
+ * <p>A crash can tear only the last entry (it was being written); opening the journal cuts such a tail off, and
+ * that line simply runs again.
+ *
+ * <p>Thread-safe: appends are serialized.
+ */
+final class BatchJournal implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(BatchJournal.class);
+
+    /** One finished line. */
+    record Entry(int index, boolean failed, ObjectNode output) {
+        Entry {
+            requireNonNull(output, "output is null");
+        }
+    }
+
+    private final JsonMapper json;
+    private final FileChannel channel;
+    private final SortedMap<Integer, Entry> entries = new TreeMap<>();
+
+    private BatchJournal(JsonMapper json, FileChannel channel) {
+        this.json = json;
+        this.channel = channel;
+    }
+
+    /** Opens (creating) the journal at {@code path}, reading the entries it holds and cutting off a torn tail. */
+    static BatchJournal open(Path path, JsonMapper json) {
+        try {
+            FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            BatchJournal journal = new BatchJournal(json, channel);
+            byte[] bytes = Files.readAllBytes(path);
+            int start = 0;
+            while (start < bytes.length) {
+                int end = indexOf(bytes, (byte) '\n', start);
+                Entry entry = end < 0 ? null : parse(json, new String(bytes, start, end - start, StandardCharsets.UTF_8));
+                if (entry == null) {
+                    log.warn("journal {}: cutting off a torn entry at byte {} of {}", path, start, bytes.length);
+                    break;
+                }
+                journal.entries.putIfAbsent(entry.index(), entry);
+                start = end + 1;
+            }
+            if (start < bytes.length) {
+                channel.truncate(start);
+                channel.force(true);
+            }
+            channel.position(start);
+            return journal;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the batch journal " + path, e);
+        }
+    }
+
+    private static Entry parse(JsonMapper json, String text) {
+        try {
+            JsonNode n = json.readTree(text);
+            if (n == null || !n.path("line").isInt() || !n.path("output").isObject()) {
+                return null;
+            }
+            return new Entry(n.get("line").asInt(), n.path("failed").asBoolean(), (ObjectNode) n.get("output"));
+        } catch (JacksonException e) {
+            return null;
+        }
+    }
+
+    private static int indexOf(byte[] bytes, byte b, int from) {
+        for (int i = from; i < bytes.length; i++) {
+            if (bytes[i] == b) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The entries read at open plus those appended since, by line index. */
+    synchronized Map<Integer, Entry> entries() {
+        return new TreeMap<>(entries);
+    }
+
+    synchronized boolean contains(int index) {
+        return entries.containsKey(index);
+    }
+
+    /** Appends and fsyncs {@code entry}; returns false (and writes nothing) if the line already has one. */
+    synchronized boolean append(Entry entry) {
+        if (entries.containsKey(entry.index())) {
+            return false;
+        }
+        ObjectNode n = json.createObjectNode();
+        n.put("line", entry.index());
+        n.put("failed", entry.failed());
+        n.set("output", entry.output());
+        byte[] bytes = (json.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            ByteBuffer buf = ByteBuffer.wrap(bytes);
+            while (buf.hasRemaining()) {
+                channel.write(buf);
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append to the batch journal", e);
+        }
+        entries.put(entry.index(), entry);
+        return true;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            log.warn("cannot close a batch journal: {}", e.toString());
+        }
+    }
+}
