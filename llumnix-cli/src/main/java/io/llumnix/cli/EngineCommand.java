@@ -13,6 +13,7 @@ import io.llumnix.engine.server.OpenAiServerConfig;
 import io.llumnix.llumlet.Llumlet;
 import io.llumnix.llumlet.LlumletConfig;
 import io.llumnix.llumlet.MigrationConfig;
+import io.llumnix.llumlet.PdHandoff;
 import io.llumnix.llumlet.StatusPublisher;
 import io.llumnix.llumlet.StatusPublisherConfig;
 import java.io.PrintWriter;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
 /**
  * {@code llumnix engine}: one engine instance behind the OpenAI-compatible {@link OpenAiServer}, with its
  * {@link Llumlet} (migrations in and out, status) beside it, until SIGINT or SIGTERM. Prints
- * {@code llumnix engine: serving 'NAME' at URL (llumlet ID at HOST:PORT)} once listening ({@code serve}
+ * {@code llumnix engine: serving 'NAME' at URL (llumlet ID at HOST:PORT, TYPE)} once listening ({@code serve}
  * reads that line from its children).
  */
 @Command(name = "engine", mixinStandardHelpOptions = true,
@@ -37,6 +38,7 @@ import picocli.CommandLine.Spec;
 final class EngineCommand implements Callable<Integer> {
 
     static final String SERVING_PREFIX = "llumnix engine: serving ";
+    private static final int DECODE_MIGRATE_IN_SLOTS = 16;
 
     @Mixin
     ModelOptions modelOptions = new ModelOptions();
@@ -59,6 +61,10 @@ final class EngineCommand implements Callable<Integer> {
 
     @Option(names = "--instance-id", paramLabel = "ID", description = "This instance's id in the cluster (default: engine-<pid>).")
     Optional<String> instanceId = Optional.empty();
+
+    @Option(names = "--instance-type", paramLabel = "TYPE", defaultValue = "neutral", converter = InstanceTypeConverter.class,
+            description = "This instance's role: neutral, or prefill / decode for prefill-decode disaggregation (default ${DEFAULT-VALUE}).")
+    InferType instanceType = InferType.NEUTRAL;
 
     @Option(names = "--llumlet-port", paramLabel = "PORT", defaultValue = "0",
             description = "Port of the llumlet's gRPC service (migrations, status); 0 picks a free one (default ${DEFAULT-VALUE}).")
@@ -87,7 +93,8 @@ final class EngineCommand implements Callable<Integer> {
         Running running = start();
         PrintWriter out = spec.commandLine().getOut();
         out.println(SERVING_PREFIX + "'" + running.server().servedModelName() + "' at " + running.server().baseUrl() + " (llumlet "
-                + running.llumlet().instanceId() + " at " + running.llumlet().address() + ")");
+                + running.llumlet().instanceId() + " at " + running.llumlet().address() + ", "
+                + instanceType.name().toLowerCase(java.util.Locale.ROOT) + ")");
         out.flush();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("llumnix-engine-shutdown").unstarted(() -> {
@@ -119,8 +126,9 @@ final class EngineCommand implements Callable<Integer> {
         OpenAiServer server = null;
         try {
             server = OpenAiServer.start(engine, serverConfig);
-            Llumlet llumlet = Llumlet.start(engine, new LlumletConfig(id, host, llumletPort, server.baseUrl(), InferType.NEUTRAL, "", "",
-                    MigrationConfig.defaults()), Clock.system());
+            Llumlet llumlet = Llumlet.start(engine, new LlumletConfig(id, host, llumletPort, server.baseUrl(), instanceType, "", "",
+                    migrationConfig()), Clock.system());
+            server.handoffHandler(new PdHandoff(llumlet, line -> System.err.println("llumnix engine: " + line)));
             try {
                 return new Running(engine, server, llumlet, startPublisher(llumlet, java.net.URI.create(server.baseUrl()).getPort()));
             } catch (RuntimeException e) {
@@ -134,6 +142,12 @@ final class EngineCommand implements Callable<Integer> {
             engine.close();
             throw e;
         }
+    }
+
+    /** A decode instance takes every request of its prefill instances in: it gets more migrate-in slots. */
+    private MigrationConfig migrationConfig() {
+        MigrationConfig d = MigrationConfig.defaults();
+        return instanceType == InferType.DECODE ? d.withSlots(d.migrateOutSlots(), DECODE_MIGRATE_IN_SLOTS) : d;
     }
 
     /** With {@code --cms-redis-host}: a status publisher into that Redis (it owns its store connection via {@link Publishing}). */

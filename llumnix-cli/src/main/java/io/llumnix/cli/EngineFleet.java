@@ -2,6 +2,7 @@ package io.llumnix.cli;
 
 import static java.util.Objects.requireNonNull;
 
+import io.llumnix.core.InferType;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,14 +41,15 @@ import java.util.regex.Pattern;
 final class EngineFleet implements AutoCloseable {
 
     private static final Pattern SERVING = Pattern.compile(
-            Pattern.quote(EngineCommand.SERVING_PREFIX) + "'(.*)' at (http://\\S+) \\(llumlet (\\S+) at (\\S+)\\)\\s*$");
+            Pattern.quote(EngineCommand.SERVING_PREFIX) + "'(.*)' at (http://\\S+) \\(llumlet (\\S+) at ([^\\s,)]+)(?:, (neutral|prefill|decode))?\\)\\s*$");
     private static final Duration STOP_GRACE = Duration.ofSeconds(10);
 
-    /** How a child announced itself: its served model, HTTP base URL and its llumlet. */
-    record Announcement(String modelName, URI baseUrl, String instanceId, String llumletAddress) {}
+    /** How a child announced itself: its served model, HTTP base URL, its llumlet and its role. */
+    record Announcement(String modelName, URI baseUrl, String instanceId, String llumletAddress, InferType inferType) {}
 
     /** One child engine. */
-    record Instance(int index, Process process, String modelName, URI baseUrl, String instanceId, String llumletAddress) {
+    record Instance(int index, Process process, String modelName, URI baseUrl, String instanceId, String llumletAddress,
+            InferType inferType) {
         boolean alive() {
             return process.isAlive();
         }
@@ -109,7 +112,7 @@ final class EngineFleet implements AutoCloseable {
             long deadline = System.nanoTime() + timeout.toNanos();
             Announcement a = relayOutput(index, p, log).get(remaining(deadline), TimeUnit.NANOSECONDS);
             awaitHealthy(a.baseUrl(), deadline, p, index);
-            Instance added = new Instance(index, p, a.modelName(), a.baseUrl(), a.instanceId(), a.llumletAddress());
+            Instance added = new Instance(index, p, a.modelName(), a.baseUrl(), a.instanceId(), a.llumletAddress(), a.inferType());
             instances.add(added);
             watchExit(added);
             if (closing) {
@@ -145,12 +148,18 @@ final class EngineFleet implements AutoCloseable {
      * host and port) and waits until all are healthy or {@code timeout} passes.
      */
     static EngineFleet launch(int count, List<String> engineArgs, PrintStream log, Duration timeout) throws InterruptedException {
+        return launch(java.util.Collections.nCopies(count, InferType.NEUTRAL), engineArgs, log, timeout);
+    }
+
+    /** As {@link #launch(int, List, PrintStream, Duration)}, one child per entry of {@code roles} with that role. */
+    static EngineFleet launch(List<InferType> roles, List<String> engineArgs, PrintStream log, Duration timeout) throws InterruptedException {
         requireNonNull(log, "log is null");
+        int count = roles.size();
         List<Process> processes = new ArrayList<>();
         List<CompletableFuture<Announcement>> urls = new ArrayList<>();
         try {
             for (int i = 0; i < count; i++) {
-                Process p = startChild(i, engineArgs);
+                Process p = startChild(i, withRole(engineArgs, roles.get(i)));
                 processes.add(p);
                 urls.add(relayOutput(i, p, log));
             }
@@ -159,7 +168,7 @@ final class EngineFleet implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 Announcement a = urls.get(i).get(remaining(deadline), TimeUnit.NANOSECONDS);
                 awaitHealthy(a.baseUrl(), deadline, processes.get(i), i);
-                instances.add(new Instance(i, processes.get(i), a.modelName(), a.baseUrl(), a.instanceId(), a.llumletAddress()));
+                instances.add(new Instance(i, processes.get(i), a.modelName(), a.baseUrl(), a.instanceId(), a.llumletAddress(), a.inferType()));
             }
             return new EngineFleet(instances, engineArgs, log);
         } catch (IOException e) {
@@ -175,6 +184,15 @@ final class EngineFleet implements AutoCloseable {
             stopAll(processes);
             throw e;
         }
+    }
+
+    private static List<String> withRole(List<String> engineArgs, InferType role) {
+        if (role == InferType.NEUTRAL) {
+            return engineArgs;
+        }
+        List<String> args = new ArrayList<>(engineArgs);
+        args.addAll(List.of("--instance-type", role.name().toLowerCase(Locale.ROOT)));
+        return args;
     }
 
     private static Process startChild(int index, List<String> engineArgs) throws IOException {
@@ -235,7 +253,8 @@ final class EngineFleet implements AutoCloseable {
                     }
                     Matcher m = SERVING.matcher(line);
                     if (!url.isDone() && m.find()) {
-                        url.complete(new Announcement(m.group(1), URI.create(m.group(2)), m.group(3), m.group(4)));
+                        InferType type = m.group(5) == null ? InferType.NEUTRAL : InferType.valueOf(m.group(5).toUpperCase(Locale.ROOT));
+                        url.complete(new Announcement(m.group(1), URI.create(m.group(2)), m.group(3), m.group(4), type));
                     }
                 }
             } catch (IOException e) {

@@ -98,6 +98,9 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Token the scheduler requires ('llumnix scheduler --internal-auth-token'; default: none).")
     String internalAuthToken = "";
 
+    @picocli.CommandLine.Mixin
+    PdOptions pd = new PdOptions();
+
     @ParentCommand
     Main main;
 
@@ -124,7 +127,7 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayConfig config;
         ApiKeys keys;
         try {
-            config = GatewayConfig.defaults().withHost(host).withPort(port).withAdmission(maxInFlight, maxQueued);
+            config = GatewayConfig.defaults().withHost(host).withPort(port).withAdmission(maxInFlight, maxQueued).withPdDisagg(pd.mode());
             keys = ApiKeys.fromEnvironmentAndFile(apiKeyFile);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);

@@ -89,6 +89,13 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     ServeSchedulingOptions scheduling = new ServeSchedulingOptions();
 
+    @Mixin
+    PdOptions pd = new PdOptions();
+
+    @Option(names = "--pd-ratio", paramLabel = "P:D", defaultValue = "1:1",
+            description = "With --pd-disagg-protocol: how the instances split into prefill and decode ones (default ${DEFAULT-VALUE}).")
+    String pdRatio = "1:1";
+
     @ParentCommand
     Main main;
 
@@ -114,7 +121,8 @@ final class ServeCommand implements Callable<Integer> {
         GatewayConfig gatewayConfig;
         ApiKeys keys;
         try {
-            gatewayConfig = GatewayConfig.defaults().withHost(host).withPort(port).withAdmission(maxInFlight, maxQueued);
+            gatewayConfig = GatewayConfig.defaults().withHost(host).withPort(port).withAdmission(maxInFlight, maxQueued)
+                    .withPdDisagg(pd.mode());
             keys = ApiKeys.fromEnvironmentAndFile(apiKeyFile);
         } catch (IllegalArgumentException e) {
             throw new UserException(e.getMessage(), e);
@@ -124,7 +132,11 @@ final class ServeCommand implements Callable<Integer> {
         control.redis().ifPresent(r -> args.addAll(List.of("--cms-redis-host", r.host(), "--cms-redis-port", Integer.toString(r.port()),
                 "--cms-push-status-interval-ms", Long.toString(control.pullInterval().toMillis()))));
         ModelCatalog catalog = catalog();
-        EngineFleet fleet = EngineFleet.launch(instances, args, log, STARTUP_TIMEOUT);
+        List<io.llumnix.core.InferType> roles = pd.roles(instances, pdRatio);
+        if (pd.enabled() && control.autoscale().isPresent()) {
+            throw new UserException("--autoscale does not support --pd-disagg-protocol yet (it would add neutral instances)");
+        }
+        EngineFleet fleet = EngineFleet.launch(roles, args, log, STARTUP_TIMEOUT);
         Thread stopChildren = Thread.ofPlatform().unstarted(fleet::close);
         try {
             Runtime.getRuntime().addShutdownHook(stopChildren);
@@ -137,6 +149,7 @@ final class ServeCommand implements Callable<Integer> {
 
     /** The scheduler, rescheduler, auto-scaling and store flags, validated (one-line errors naming the flag). */
     ServeStack.Control control(PrintStream log) {
+        scheduling.pdDisagg = pd.enabled();
         SchedulerConfig schedulerConfig = scheduling.schedulerConfig();
         Optional<RedisCmsConfig> redisConfig = redis.map(ServeCommand::parseRedis);
         return new ServeStack.Control(schedulerConfig, scheduling.reschedulingConfig(schedulerConfig),

@@ -55,9 +55,16 @@ final class ServeSchedulingOptions {
             description = "Rebalance running requests by live migration (default: enabled; needs full mode).")
     boolean enableRescheduling = true;
 
-    @Option(names = "--rescheduling-policies", paramLabel = "P1,P2", defaultValue = "neutral_load,neutral_failover",
-            description = "Rescheduling policies, comma separated (default ${DEFAULT-VALUE}).")
-    String reschedulingPolicies = "neutral_load,neutral_failover";
+    static final String DEFAULT_POLICIES = "neutral_load,neutral_failover";
+    static final String DEFAULT_PD_POLICIES = "decode_load,decode_failover,prefill_failover";
+
+    @Option(names = "--rescheduling-policies", paramLabel = "P1,P2", defaultValue = DEFAULT_POLICIES,
+            description = "Rescheduling policies, comma separated (default ${DEFAULT-VALUE}; " + DEFAULT_PD_POLICIES
+                    + " with --pd-disagg-protocol).")
+    String reschedulingPolicies = DEFAULT_POLICIES;
+
+    /** Set by serve: the instances are prefill and decode ones, so the default policies are the disaggregated ones. */
+    boolean pdDisagg;
 
     @Option(names = "--rescheduling-interval-ms", paramLabel = "MS", defaultValue = "500",
             description = "Period of the rescheduling loop (default ${DEFAULT-VALUE}).")
@@ -138,7 +145,8 @@ final class ServeSchedulingOptions {
         return valid(() -> {
             ReschedulingConfig d = ReschedulingConfig.defaults();
             boolean enabled = enableRescheduling && scheduler.enableFullModeScheduling() && !scheduler.schedulingPolicy().equals("infaas++");
-            ReschedulingConfig c = new ReschedulingConfig(enabled, ReschedulingPolicies.parseList(reschedulingPolicies),
+            ReschedulingConfig c = new ReschedulingConfig(enabled, ReschedulingPolicies.parseList(
+                    pdDisagg && reschedulingPolicies.equals(DEFAULT_POLICIES) ? DEFAULT_PD_POLICIES : reschedulingPolicies),
                     Duration.ofMillis(reschedulingIntervalMs), d.decodeLoadMetric(), d.decodeLoadThreshold(),
                     reschedulingNeutralLoadMetric.map(SchedulingMetric::parse).orElse(d.neutralLoadMetric()),
                     reschedulingNeutralLoadThreshold.orElse(d.neutralLoadThreshold()),

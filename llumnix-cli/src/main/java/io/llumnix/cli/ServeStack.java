@@ -237,7 +237,7 @@ final class ServeStack implements AutoCloseable {
                 forget(i.instanceId());
             } else if (control.redis().isEmpty()) {
                 store.putMetadata(new InstanceMetadata(i.instanceId(), i.baseUrl().getHost(), i.baseUrl().getPort(), i.llumletPort(),
-                        InferType.NEUTRAL, "", "localhost", i.modelName(), 0, 0, ""), METADATA_TTL);
+                        i.inferType(), "", "localhost", i.modelName(), 0, 0, ""), METADATA_TTL);
                 registered.add(i.instanceId());
             } else {
                 registered.add(i.instanceId());

@@ -41,9 +41,9 @@ import tools.jackson.databind.json.JsonMapper;
 @Timeout(120)
 class TestServeFullMode {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Pattern FOLLOWED = Pattern.compile("llumnix_gateway_migrations_followed(?:_total)?(?:\\{[^}]*})? ([0-9.]+)");
-    private static final String[] PROMPTS = {"Once upon a time", "Lily and Tom", "The little dog", "One day, a girl", "Tim had a red ball",
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final Pattern FOLLOWED = Pattern.compile("llumnix_gateway_migrations_followed(?:_total)?(?:\\{[^}]*})? ([0-9.]+)");
+    static final String[] PROMPTS = {"Once upon a time", "Lily and Tom", "The little dog", "One day, a girl", "Tim had a red ball",
             "The sun was", "A big cat", "Sam wanted to"};
 
     @Test
@@ -132,7 +132,7 @@ class TestServeFullMode {
     }
 
     /** Greedy outputs of {@link #PROMPTS} from one unpaced in-process engine, all at once and never migrated. */
-    private static List<String> reference(int maxTokens) throws Exception {
+    static List<String> reference(int maxTokens) throws Exception {
         LoadedModel model = ModelLoader.load(StoriesFixture.checkpoint(), Optional.of(Path.of(StoriesFixture.tokenizer())));
         try (HttpClient http = HttpClient.newHttpClient();
                 LlmEngine engine = EngineStarter.start(model, "stories260K", EngineConfig.defaults(model.shape().maxSeqLen()));
@@ -151,7 +151,7 @@ class TestServeFullMode {
         }
     }
 
-    private static String streamedText(String sse) {
+    static String streamedText(String sse) {
         StringBuilder text = new StringBuilder();
         for (String line : sse.split("\n")) {
             if (line.startsWith("data: {")) {
@@ -164,22 +164,22 @@ class TestServeFullMode {
         return text.toString();
     }
 
-    private static ServeCommand parse(PrintStream log, String... args) {
+    static ServeCommand parse(PrintStream log, String... args) {
         CommandLine cli = Main.commandLine(System.out, log);
         return cli.parseArgs(args).subcommand().commandSpec().commandLine().getCommand();
     }
 
-    private static String body(String prompt, int maxTokens, boolean stream) {
+    static String body(String prompt, int maxTokens, boolean stream) {
         return "{\"model\":\"stories260K\",\"prompt\":" + JSON.writeValueAsString(prompt) + ",\"max_tokens\":" + maxTokens
                 + ",\"temperature\":0,\"ignore_eos\":true,\"stream\":" + stream + "}";
     }
 
-    private static HttpRequest post(String url, String body) {
+    static HttpRequest post(String url, String body) {
         return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     }
 
-    private static void awaitUntil(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+    static void awaitUntil(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -58,6 +58,10 @@ final class CompletionProxy {
             "priority", "user");
     private static final String DONE = "data: [DONE]\n\n";
     private static final int MAX_FOLLOWS = 64;
+    /** The scheduler's ledger key of a request's decode placement (its prefill placement uses the request id). */
+    private static final String DECODE_SUFFIX = "#decode";
+    /** The engine's extension naming the decode instance a prefill instance hands the request to. */
+    private static final String PD_DECODE_FIELD = "pd_decode_llumlet";
 
     /** What every request shares: the upstream client, the picker, configuration and bookkeeping. */
     record Shared(HttpClientAgent client, InstancePicker picker, GatewayConfig config, GatewayMetrics metrics, JsonMapper json,
@@ -99,6 +103,10 @@ final class CompletionProxy {
     private int follows;
     private String lastFailure = "";
     private InstancePicker.Pick.Chosen chosen;
+    /** With prefill/decode disaggregation: the decode instance the chosen (prefill) instance hands the request to. */
+    private Optional<InstancePicker.Pick.Chosen> decodeChosen = Optional.empty();
+    /** The resumed request's body, before the placement adds its decode instance. */
+    private ObjectNode resumeBody;
     /** The instance the current leg reads from: the chosen one, then each migration's destination. */
     private String currentInstanceId = "";
     private boolean nativeProtocol;
@@ -188,19 +196,57 @@ final class CompletionProxy {
                 excluded);
         InstancePicker picker = shared.picker();
         if (picker.blocking()) {
-            context.<InstancePicker.Pick>executeBlocking(() -> picker.pick(sr), false).onComplete(ar -> {
+            context.<Placement>executeBlocking(() -> place(sr), false).onComplete(ar -> {
                 if (ar.succeeded()) {
                     onPick(ar.result());
                 } else {
-                    onPick(new InstancePicker.Pick.None("scheduling failed: " + ar.cause()));
+                    onPick(new Placement(new InstancePicker.Pick.None("scheduling failed: " + ar.cause()), Optional.empty()));
                 }
             });
         } else {
-            onPick(picker.pick(sr));
+            onPick(place(sr));
         }
     }
 
-    private void onPick(InstancePicker.Pick pick) {
+    /** Where an attempt goes: one instance, or with disaggregation a prefill instance and the decode instance it hands over to. */
+    private record Placement(InstancePicker.Pick pick, Optional<InstancePicker.Pick.Chosen> decode) {}
+
+    /**
+     * Asks the scheduler for the attempt's instance. With {@link GatewayConfig.PdDisagg#STAGED}: a prefill instance, then a
+     * decode instance (under its own ledger key); without a prefill instance the request runs on a neutral one, and without a
+     * decode instance it decodes where it was prefilled. May block on a remote scheduler.
+     */
+    private Placement place(ScheduleRequest sr) {
+        InstancePicker picker = shared.picker();
+        if (shared.config().pdDisagg() == GatewayConfig.PdDisagg.NONE || shared.config().forwarding() == GatewayConfig.Forwarding.OPENAI) {
+            return new Placement(picker.pick(sr), Optional.empty());
+        }
+        InstancePicker.Pick prefill = picker.pick(sr.withTargetType(InferType.PREFILL));
+        if (!(prefill instanceof InstancePicker.Pick.Chosen p)) {
+            InstancePicker.Pick neutral = picker.pick(sr);
+            return new Placement(neutral instanceof InstancePicker.Pick.Chosen ? neutral : prefill, Optional.empty());
+        }
+        if (p.instance().llumletPort() <= 0 || p.instance().inferType() != InferType.PREFILL) {
+            return new Placement(p, Optional.empty());
+        }
+        ScheduleRequest decode = new ScheduleRequest(requestId + DECODE_SUFFIX, InferType.DECODE, sr.promptTokens(), List.of(), "",
+                sr.excludedInstanceIds());
+        return new Placement(p, picker.pick(decode) instanceof InstancePicker.Pick.Chosen d && d.instance().llumletPort() > 0
+                ? Optional.of(d) : Optional.empty());
+    }
+
+    private void releaseDecode() {
+        decodeChosen.ifPresent(d -> shared.picker().release(requestId + DECODE_SUFFIX, d));
+        decodeChosen = Optional.empty();
+    }
+
+    private void onPick(Placement placement) {
+        InstancePicker.Pick pick = placement.pick();
+        if (done || !(pick instanceof InstancePicker.Pick.Chosen)) {
+            placement.decode().ifPresent(d -> shared.picker().release(requestId + DECODE_SUFFIX, d));
+        } else {
+            decodeChosen = placement.decode();
+        }
         switch (pick) {
             case InstancePicker.Pick.None none -> {
                 if (!done) {
@@ -226,7 +272,9 @@ final class CompletionProxy {
                     case OPENAI -> false;
                     case AUTO -> instance.llumletPort() > 0;
                 };
-                if (!resumed) {
+                if (resumed) {
+                    upstreamBody = Buffer.buffer(shared.json().writeValueAsBytes(withDecode(resumeBody.deepCopy())));
+                } else {
                     upstreamPath = route;
                     upstreamBody = initialBody();
                 }
@@ -325,6 +373,7 @@ final class CompletionProxy {
             shared.picker().release(requestId, chosen);
             chosen = null;
         }
+        releaseDecode();
         if (!headSent) {
             shared.metrics().retry();
             attempt();
@@ -419,7 +468,7 @@ final class CompletionProxy {
         }
         body.put("return_token_ids", true);
         request.priority().ifPresent(p -> body.put("priority", p));
-        upstreamBody = Buffer.buffer(shared.json().writeValueAsBytes(body));
+        resumeBody = body;
         upstreamPath = ClientRequest.Endpoint.COMPLETIONS.path;
         resumed = true;
         resumeOffset = n;
@@ -770,6 +819,7 @@ final class CompletionProxy {
             shared.picker().release(requestId, chosen);
             chosen = null;
         }
+        releaseDecode();
         if (admitted) {
             shared.metrics().exit();
             shared.admission().leave();
@@ -787,11 +837,15 @@ final class CompletionProxy {
             return Buffer.buffer(request.rawBody());
         }
         ObjectNode body = request.body().deepCopy();
-        if (nativeProtocol) {
-            body.put("return_token_ids", true);
-            request.priority().ifPresent(p -> body.put("priority", p));
-        }
-        return Buffer.buffer(shared.json().writeValueAsBytes(body));
+        body.put("return_token_ids", true);
+        request.priority().ifPresent(p -> body.put("priority", p));
+        return Buffer.buffer(shared.json().writeValueAsBytes(withDecode(body)));
+    }
+
+    /** Names the decode instance (its llumlet) the prefill instance hands the request to, when disaggregated. */
+    private ObjectNode withDecode(ObjectNode body) {
+        decodeChosen.ifPresent(d -> body.put(PD_DECODE_FIELD, d.instance().host() + ":" + d.instance().llumletPort()));
+        return body;
     }
 
     private Optional<JsonNode> migratedOf(Buffer body) {

@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,7 +44,10 @@ public final class Llumlet implements AutoCloseable {
     private final Semaphore inSlots;
     private final ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final MigrationSource source;
+    /** Prefill/decode hand-offs: blocking copies (the request decodes no further here), not bound by the out slots. */
+    private final MigrationSource handoffSource;
     private final Server server;
+    private final Optional<KvDataServer> dataServer;
     private final long startTimeMs;
 
     private Llumlet(LlmEngine engine, LlumletConfig config, Clock clock) {
@@ -54,6 +58,10 @@ public final class Llumlet implements AutoCloseable {
         this.inSlots = new Semaphore(config.migration().migrateInSlots());
         this.startTimeMs = clock.currentTimeMillis();
         this.source = new MigrationSource(engine, config.instanceId(), config.migration(), channels, clock);
+        this.dataServer = config.migration().dataChannel() && engine.kvStorage().isPresent()
+                ? Optional.of(new KvDataServer(config.host(), config.migration().idlePriorityCopies()))
+                : Optional.empty();
+        this.handoffSource = new MigrationSource(engine, config.instanceId(), config.migration().withMaxStages(0), channels, clock);
         this.server = NettyServerBuilder.forAddress(new InetSocketAddress(config.host(), config.port()))
                 .executor(virtualThreads)
                 .maxInboundMessageSize(LlumletChannels.MAX_MESSAGE_BYTES)
@@ -68,6 +76,8 @@ public final class Llumlet implements AutoCloseable {
         try {
             l.server.start();
         } catch (IOException e) {
+            l.dataServer.ifPresent(KvDataServer::close);
+            l.source.close();
             throw new UncheckedIOException("cannot start the llumlet on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         return l;
@@ -88,6 +98,10 @@ public final class Llumlet implements AutoCloseable {
 
     LlumletConfig config() {
         return config;
+    }
+
+    Optional<KvDataServer> dataServer() {
+        return dataServer;
     }
 
     Semaphore inSlots() {
@@ -112,6 +126,16 @@ public final class Llumlet implements AutoCloseable {
                 outSlots.release();
             }
         }, virtualThreads);
+    }
+
+    /**
+     * Prefill/decode disaggregation: moves a request whose prompt was just prefilled here to its decode instance's
+     * llumlet at {@code dstAddress} as a blocking copy — it leaves this batch at once, so the prefill instance spends no
+     * further decode steps on it — without waiting for a migrate-out slot (hand-offs are a prefill instance's normal
+     * work, not rebalancing). An aborted hand-off leaves the request running here.
+     */
+    public CompletableFuture<MigrationOutcome> handOff(String requestId, String dstAddress) {
+        return CompletableFuture.supplyAsync(() -> handoffSource.migrate(requestId, dstAddress, false), virtualThreads);
     }
 
     /**
@@ -202,7 +226,9 @@ public final class Llumlet implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        dataServer.ifPresent(KvDataServer::close);
         channels.close();
+        source.close();
         virtualThreads.shutdownNow();
     }
 }

@@ -15,9 +15,11 @@ import java.util.Arrays;
  * @param includeUsage streaming only: send a final chunk with {@code usage}
  * @param priority engine priority (extension; higher runs first)
  * @param returnTokenIds add {@code token_ids} / {@code prompt_token_ids} to the choices (extension, as vLLM)
+ * @param decodeHandoff prefill/decode disaggregation (extension {@code pd_decode_llumlet}): the llumlet address
+ *     ({@code host:port}) of the decode instance this request moves to after its first token; empty for none
  */
 record ApiRequest(Kind kind, int[] promptTokens, SamplingParams params, boolean stream, boolean includeUsage, int priority,
-        boolean returnTokenIds) {
+        boolean returnTokenIds, String decodeHandoff) {
 
     enum Kind {
         COMPLETION,
@@ -27,6 +29,7 @@ record ApiRequest(Kind kind, int[] promptTokens, SamplingParams params, boolean 
     ApiRequest {
         requireNonNull(kind, "kind is null");
         requireNonNull(params, "params is null");
+        requireNonNull(decodeHandoff, "decodeHandoff is null");
         promptTokens = promptTokens.clone();
     }
 
@@ -38,7 +41,8 @@ record ApiRequest(Kind kind, int[] promptTokens, SamplingParams params, boolean 
     @Override
     public boolean equals(Object o) {
         return o instanceof ApiRequest r && kind == r.kind && Arrays.equals(promptTokens, r.promptTokens) && params.equals(r.params)
-                && stream == r.stream && includeUsage == r.includeUsage && priority == r.priority && returnTokenIds == r.returnTokenIds;
+                && stream == r.stream && includeUsage == r.includeUsage && priority == r.priority && returnTokenIds == r.returnTokenIds
+                && decodeHandoff.equals(r.decodeHandoff);
     }
 
     @Override

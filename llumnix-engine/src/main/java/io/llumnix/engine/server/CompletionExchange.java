@@ -34,6 +34,9 @@ final class CompletionExchange implements RequestListener {
     private final ServerMetrics metrics;
     private final Clock clock;
     private final long arrivalNanos;
+    private final HandoffHandler handoff;
+    /** Set before submitting a request that names a decode instance; read and cleared on the step thread. */
+    private volatile boolean handoffPending;
 
     // Confined to the Vert.x context.
     private final StringBuilder text = new StringBuilder();
@@ -46,7 +49,7 @@ final class CompletionExchange implements RequestListener {
     private boolean recordLatency = true;
 
     CompletionExchange(Context context, HttpServerResponse response, LlmEngine engine, ApiRequest request, String requestId,
-            OpenAiResponses responses, ServerMetrics metrics, Clock clock, long arrivalNanos) {
+            OpenAiResponses responses, ServerMetrics metrics, Clock clock, long arrivalNanos, HandoffHandler handoff) {
         this.context = requireNonNull(context, "context is null");
         this.response = requireNonNull(response, "response is null");
         this.engine = requireNonNull(engine, "engine is null");
@@ -56,6 +59,7 @@ final class CompletionExchange implements RequestListener {
         this.metrics = requireNonNull(metrics, "metrics is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.arrivalNanos = arrivalNanos;
+        this.handoff = requireNonNull(handoff, "handoff is null");
     }
 
     /**
@@ -63,6 +67,7 @@ final class CompletionExchange implements RequestListener {
      * is written, so the caller can still answer with an error status.
      */
     void start() {
+        handoffPending = !request.decodeHandoff().isEmpty();
         engine.submit(new GenerateRequest(requestId, request.promptTokens(), request.params(), request.priority()), this);
         begin(true);
     }
@@ -100,6 +105,11 @@ final class CompletionExchange implements RequestListener {
     @Override
     public void onEvent(RequestEvent event) {
         // Engine step thread: never block, never touch the response here.
+        if (handoffPending && event instanceof RequestEvent.Token t && t.index() == 0) {
+            // Prefill done on this (prefill) instance: move the request to its decode instance.
+            handoffPending = false;
+            handoff.prefillDone(requestId, request.decodeHandoff());
+        }
         context.runOnContext(v -> handle(event));
     }
 

@@ -29,6 +29,9 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class OpenAiRequestParser {
 
+    /** The prefill/decode disaggregation extension: where the request goes after its first token. */
+    static final String PD_DECODE_FIELD = "pd_decode_llumlet";
+
     static final int DEFAULT_COMPLETION_MAX_TOKENS = 16;
 
     private final JsonMapper mapper;
@@ -103,8 +106,9 @@ final class OpenAiRequestParser {
             includeUsage = optionalBoolean(streamOptions.get(), "include_usage", false, "stream_options.include_usage");
         }
         boolean returnTokenIds = optionalBoolean(root, "return_token_ids", false);
+        String decodeHandoff = decodeHandoff(root);
         SamplingParams params = new SamplingParams(temperature, topP, topK, seed, maxTokens, stop, ignoreEos);
-        return new ApiRequest(kind, prompt, params, stream, includeUsage, priority, returnTokenIds);
+        return new ApiRequest(kind, prompt, params, stream, includeUsage, priority, returnTokenIds, decodeHandoff);
     }
 
     private JsonNode readObject(byte[] body) {
@@ -215,6 +219,22 @@ final class OpenAiRequestParser {
     }
 
     /** The field's value, absent when missing or JSON null (OpenAI treats null as "use the default"). */
+    /** {@code pd_decode_llumlet}: {@code host:port} of the decode instance's llumlet, or empty. */
+    private static String decodeHandoff(JsonNode root) {
+        Optional<JsonNode> v = field(root, PD_DECODE_FIELD);
+        if (v.isEmpty()) {
+            return "";
+        }
+        String address = v.get().isString() ? v.get().asString() : "";
+        int colon = address.lastIndexOf(':');
+        boolean valid = colon > 0 && colon < address.length() - 1 && address.substring(colon + 1).chars().allMatch(Character::isDigit)
+                && address.length() - colon - 1 <= 5 && Integer.parseInt(address.substring(colon + 1)) <= 65535;
+        if (!valid) {
+            throw LlumnixException.invalid(PD_DECODE_FIELD, PD_DECODE_FIELD + " must be a llumlet address host:port");
+        }
+        return address;
+    }
+
     private static Optional<JsonNode> field(JsonNode node, String name) {
         JsonNode v = node.get(name);
         return v == null || v.isNull() || v.isMissingNode() ? Optional.empty() : Optional.of(v);

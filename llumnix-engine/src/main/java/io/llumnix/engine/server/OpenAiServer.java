@@ -95,6 +95,7 @@ public final class OpenAiServer implements AutoCloseable {
     private final String idPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
     private final AtomicLong nextId = new AtomicLong();
     private volatile boolean closing;
+    private volatile HandoffHandler handoff = HandoffHandler.NONE;
     private HttpServer server;
 
     private OpenAiServer(LlmEngine engine, OpenAiServerConfig config, Clock clock) {
@@ -129,6 +130,14 @@ public final class OpenAiServer implements AutoCloseable {
     }
 
     /** The bound port (the real one when the config asked for 0). */
+    /**
+     * Prefill/decode disaggregation: what to do with a request carrying {@code pd_decode_llumlet} once its first token
+     * exists (the llumlet migrates it). Without a handler such requests complete here.
+     */
+    public void handoffHandler(HandoffHandler handler) {
+        this.handoff = requireNonNull(handler, "handler is null");
+    }
+
     public int port() {
         return server.actualPort();
     }
@@ -217,7 +226,7 @@ public final class OpenAiServer implements AutoCloseable {
             OpenAiResponses responses = new OpenAiResponses(mapper, kind, requestId, clock.currentTimeMillis() / 1000,
                     config.servedModelName());
             CompletionExchange exchange = new CompletionExchange(Vertx.currentContext(), response, engine, request, requestId, responses,
-                    metrics, clock, arrivalNanos);
+                    metrics, clock, arrivalNanos, handoff);
             if (!exchange.attach(from)) {
                 sendError(response, OpenAiError.of(ErrorCode.NOT_FOUND, "no migrated request " + requestId + " awaits a caller here"));
             }
@@ -235,7 +244,7 @@ public final class OpenAiServer implements AutoCloseable {
             OpenAiResponses responses = new OpenAiResponses(mapper, kind, requestId, clock.currentTimeMillis() / 1000,
                     config.servedModelName());
             Context context = Vertx.currentContext();
-            new CompletionExchange(context, response, engine, request, requestId, responses, metrics, clock, arrivalNanos).start();
+            new CompletionExchange(context, response, engine, request, requestId, responses, metrics, clock, arrivalNanos, handoff).start();
         } catch (LlumnixException e) {
             metrics.requestRejected();
             sendError(response, OpenAiError.of(e));
