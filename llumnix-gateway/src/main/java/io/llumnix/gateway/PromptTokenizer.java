@@ -8,6 +8,7 @@ import com.knuddels.jtokkit.api.EncodingRegistry;
 import io.llumnix.core.LlumnixException;
 import io.llumnix.engine.server.ChatTemplate;
 import io.llumnix.engine.tokenizer.Tokenizer;
+import io.llumnix.gateway.tokenize.HfTokenizer;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.CodingErrorAction;
@@ -98,21 +99,7 @@ public interface PromptTokenizer {
 
             @Override
             public int[] encodeChat(JsonNode messages) {
-                // Validates like the engine would and yields the contents; roles cost one token each.
-                ChatTemplate.render(messages);
-                StringBuilder text = new StringBuilder();
-                for (JsonNode m : messages.values()) {
-                    text.append("<|im_start|>").append(m.path("role").asString("")).append('\n');
-                    JsonNode content = m.get("content");
-                    if (content != null && content.isString()) {
-                        text.append(content.stringValue());
-                    } else if (content != null && content.isArray()) {
-                        content.values().forEach(part -> text.append(part.path("text").asString("")));
-                    }
-                    text.append("<|im_end|>\n");
-                }
-                text.append("<|im_start|>assistant\n");
-                return encoding.encodeOrdinary(text.toString()).toArray();
+                return encoding.encodeOrdinary(chatMarkup(messages)).toArray();
             }
 
             @Override
@@ -125,6 +112,63 @@ public interface PromptTokenizer {
                 return false;
             }
         };
+    }
+
+    /**
+     * A Hugging Face {@code tokenizer.json} (BPE) for vLLM, SGLang and other backends that tokenize with the
+     * {@code tokenizers} library: completion prompts get exactly the backend's ids (special tokens spelled in the
+     * prompt and the template's BOS included). Chat prompts are counted in ChatML framing, since the model's chat
+     * template lives outside {@code tokenizer.json}: exact for ChatML models (Qwen), an estimate for others; hence not
+     * {@link #exact()}.
+     */
+    static PromptTokenizer huggingFace(HfTokenizer tokenizer) {
+        requireNonNull(tokenizer, "tokenizer is null");
+        return new PromptTokenizer() {
+            @Override
+            public int[] encodeCompletion(String prompt) {
+                return tokenizer.encode(prompt, true);
+            }
+
+            @Override
+            public int[] encodeChat(JsonNode messages) {
+                return tokenizer.encode(chatMarkup(messages), true);
+            }
+
+            @Override
+            public Optional<String> decode(int previousId, int[] ids) {
+                try {
+                    return Optional.of(completeCharacters(tokenizer.decodeBytes(previousId, ids)));
+                } catch (IllegalArgumentException e) {
+                    return Optional.empty(); // an id outside the vocabulary
+                }
+            }
+
+            @Override
+            public boolean exact() {
+                return false;
+            }
+        };
+    }
+
+    /**
+     * Chat messages in ChatML framing ({@code <|im_start|>role\ncontent<|im_end|>\n}, then the assistant's opening),
+     * after validating them like the engine would; OpenAI documents its chat models' token accounting this way.
+     */
+    private static String chatMarkup(JsonNode messages) {
+        ChatTemplate.render(messages);
+        StringBuilder text = new StringBuilder();
+        for (JsonNode m : messages.values()) {
+            text.append("<|im_start|>").append(m.path("role").asString("")).append('\n');
+            JsonNode content = m.get("content");
+            if (content != null && content.isString()) {
+                text.append(content.stringValue());
+            } else if (content != null && content.isArray()) {
+                content.values().forEach(part -> text.append(part.path("text").asString("")));
+            }
+            text.append("<|im_end|>\n");
+        }
+        text.append("<|im_start|>assistant\n");
+        return text.toString();
     }
 
     /** Decodes UTF-8, leaving out an incomplete character at the end (it completes with the next token). */
