@@ -17,12 +17,15 @@ import io.llumnix.gateway.Gateway;
 import io.llumnix.gateway.GatewayConfig;
 import io.llumnix.gateway.ModelCatalog;
 import io.llumnix.gateway.PromptTokenizer;
+import io.llumnix.gateway.tokenize.HfTokenizer;
 import io.llumnix.scheduler.service.HttpSchedulerClient;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executors;
@@ -75,6 +78,11 @@ final class GatewayCommand implements Callable<Integer> {
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "Tokenizer of --model (llama2.c tokenizer.bin).")
     Optional<Path> tokenizer = Optional.empty();
+
+    @Option(names = "--tokenizer-json", paramLabel = "MODEL=PATH",
+            description = "Hugging Face tokenizer.json (BPE) of served model MODEL, for the exact prompt token counts and prefix hashes of "
+                    + "vLLM/SGLang-style backends; repeatable, one per model.")
+    Map<String, Path> tokenizerJson = new LinkedHashMap<>();
 
     @Option(names = "--block-size", paramLabel = "N", description = "The engines' KV block size (default " + EngineConfig.DEFAULT_BLOCK_SIZE + ").")
     Optional<Integer> blockSize = Optional.empty();
@@ -164,7 +172,21 @@ final class GatewayCommand implements Callable<Integer> {
         return list;
     }
 
-    private ModelCatalog catalog() {
+    ModelCatalog catalog() {
+        ModelCatalog catalog = engineCatalog();
+        int blocks = blockSize.orElse(EngineConfig.DEFAULT_BLOCK_SIZE);
+        for (Map.Entry<String, Path> e : tokenizerJson.entrySet()) {
+            ModelOptions.requireFile(e.getValue(), "--tokenizer-json");
+            try {
+                catalog = catalog.with(e.getKey(), new ModelCatalog.Profile(PromptTokenizer.huggingFace(HfTokenizer.load(e.getValue())), blocks));
+            } catch (IllegalArgumentException ex) {
+                throw new UserException("--tokenizer-json " + e.getKey() + ": " + ex.getMessage(), ex);
+            }
+        }
+        return catalog;
+    }
+
+    private ModelCatalog engineCatalog() {
         if (model.isEmpty()) {
             return ModelCatalog.estimating();
         }
