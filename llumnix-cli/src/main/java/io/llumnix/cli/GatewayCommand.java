@@ -109,6 +109,9 @@ final class GatewayCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     PdOptions pd = new PdOptions();
 
+    @picocli.CommandLine.Mixin
+    BatchOptions batch = new BatchOptions();
+
     @ParentCommand
     Main main;
 
@@ -147,7 +150,9 @@ final class GatewayCommand implements Callable<Integer> {
         HttpSchedulerClient client = new HttpSchedulerClient(schedulerUrl, gatewayId.orElse("gateway-" + ProcessHandle.current().pid()),
                 internalAuthToken, Duration.ofSeconds(2), Duration.ofSeconds(5));
         try {
-            return new Running(Gateway.start(config, client, directory, catalog, keys, Clock.system()), client, discovery, store);
+            Running running = new Running(Gateway.start(config, client, directory, catalog, keys, Clock.system()), client, discovery, store);
+            batch.enable(running.gateway(), running);
+            return running;
         } catch (LlumnixException e) {
             client.close();
             if (discovery != null) {

@@ -92,6 +92,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     PdOptions pd = new PdOptions();
 
+    @Mixin
+    BatchOptions batch = new BatchOptions();
+
     @Option(names = "--pd-ratio", paramLabel = "P:D", defaultValue = "1:1",
             description = "With --pd-disagg-protocol: how the instances split into prefill and decode ones (default ${DEFAULT-VALUE}).")
     String pdRatio = "1:1";
@@ -140,7 +143,9 @@ final class ServeCommand implements Callable<Integer> {
         Thread stopChildren = Thread.ofPlatform().unstarted(fleet::close);
         try {
             Runtime.getRuntime().addShutdownHook(stopChildren);
-            return new Running(fleet, new ServeStack(fleet, gatewayConfig, catalog, keys, control), stopChildren);
+            ServeStack stack = new ServeStack(fleet, gatewayConfig, catalog, keys, control);
+            batch.enable(stack.gateway(), stack);
+            return new Running(fleet, stack, stopChildren);
         } catch (RuntimeException e) {
             fleet.close();
             throw e;
