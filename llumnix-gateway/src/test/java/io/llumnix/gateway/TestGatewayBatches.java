@@ -1,9 +1,19 @@
 package io.llumnix.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.http.HttpResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.models.batches.Batch;
+import com.openai.models.batches.BatchCreateParams;
+import com.openai.models.files.FileCreateParams;
+import com.openai.models.files.FileObject;
+import com.openai.models.files.FilePurpose;
 import io.llumnix.gateway.batch.BatchConfig;
-import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,7 +61,7 @@ class TestGatewayBatches {
 
     @Test
     void batch_outputsEqualOnlineAnswers_failedLineInErrorFile() throws Exception {
-        List<String> lines = new ArrayList<>(BatchLines.completions(20, 24));
+        List<String> lines = new ArrayList<>(BatchLines.completions(20, 16));
         lines.add("{\"custom_id\":\"bad\",\"method\":\"POST\",\"url\":\"/v1/completions\",\"body\":{\"model\":\"stories260K\",\"prompt\":\"hi\","
                 + "\"max_tokens\":0}}");
         String fileId = client.uploadOk(lines);
@@ -79,7 +89,7 @@ class TestGatewayBatches {
             batchTexts.put(out.get("custom_id").asString(), out.get("response").get("body").get("choices").get(0).get("text").asString());
         }
         for (int i = 0; i < 20; i++) {
-            JsonNode online = client.ok("POST", "/v1/completions", BatchLines.completionBody(i, 24));
+            JsonNode online = client.ok("POST", "/v1/completions", BatchLines.completionBody(i, 16));
             assertThat(batchTexts.get("req-" + i)).as("req-%d", i).isEqualTo(online.get("choices").get(0).get("text").asString());
         }
 
@@ -95,6 +105,57 @@ class TestGatewayBatches {
         JsonNode list = client.ok("GET", "/v1/batches?limit=100", null);
         assertThat(list.get("object").asString()).isEqualTo("list");
         assertThat(list.get("data").findValuesAsString("id")).contains(batchId);
+    }
+
+    @Test
+    void openAiSdk_uploadsCreatesRetrievesAndReadsAChatBatch() throws Exception {
+        Path input = dir.resolve("sdk-input.jsonl");
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < 3; i++) {
+            jsonl.append("{\"custom_id\":\"chat-").append(i).append("\",\"method\":\"POST\",\"url\":\"/v1/chat/completions\",\"body\":")
+                    .append("{\"model\":\"stories260K\",\"messages\":[{\"role\":\"user\",\"content\":\"").append(BatchLines.prompt(i))
+                    .append("\"}],\"max_completion_tokens\":12,\"temperature\":0}}\n");
+        }
+        Files.writeString(input, jsonl);
+        OpenAIClient sdk = OpenAIOkHttpClient.builder().baseUrl(cluster.baseUrl() + "/v1").apiKey("unused").maxRetries(0)
+                .timeout(Duration.ofSeconds(30)).build();
+        try {
+            FileObject file = sdk.files().create(FileCreateParams.builder().file(input).purpose(FilePurpose.BATCH).build());
+            assertThat(file.filename()).isEqualTo("sdk-input.jsonl");
+            assertThat(file.bytes()).isEqualTo(Files.size(input));
+            assertThat(sdk.files().retrieve(file.id()).id()).isEqualTo(file.id());
+
+            Batch batch = sdk.batches().create(BatchCreateParams.builder().inputFileId(file.id())
+                    .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS).completionWindow(BatchCreateParams.CompletionWindow._24H).build());
+            assertThat(batch.inputFileId()).isEqualTo(file.id());
+            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (!batch.status().equals(Batch.Status.COMPLETED) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                batch = sdk.batches().retrieve(batch.id());
+            }
+            assertThat(batch.status()).isEqualTo(Batch.Status.COMPLETED);
+            assertThat(batch.requestCounts().orElseThrow().completed()).isEqualTo(3);
+            assertThat(batch.errorFileId()).isEmpty();
+            String batchId = batch.id();
+            assertThat(sdk.batches().list().data()).anySatisfy(b -> assertThat(b.id()).isEqualTo(batchId));
+
+            String output;
+            try (HttpResponse content = sdk.files().content(batch.outputFileId().orElseThrow())) {
+                output = new String(content.body().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            }
+            List<String> lines = output.lines().toList();
+            assertThat(lines).hasSize(3);
+            for (int i = 0; i < 3; i++) {
+                JsonNode out = BatchClient.JSON.readTree(lines.get(i));
+                assertThat(out.get("custom_id").asString()).isEqualTo("chat-" + i);
+                assertThat(out.get("response").get("body").get("object").asString()).isEqualTo("chat.completion");
+            }
+            assertThatThrownBy(() -> sdk.batches().create(BatchCreateParams.builder().inputFileId("file-missing")
+                    .endpoint(BatchCreateParams.Endpoint.V1_CHAT_COMPLETIONS).completionWindow(BatchCreateParams.CompletionWindow._24H).build()))
+                    .isInstanceOf(BadRequestException.class).hasMessageContaining("No file");
+        } finally {
+            sdk.close();
+        }
     }
 
     @Test
@@ -156,7 +217,7 @@ class TestGatewayBatches {
         assertError(client.send("GET", "/v1/batches/x/y/z", null), 404, "No route");
     }
 
-    private static void assertError(HttpResponse<String> r, int status, String messagePart) {
+    private static void assertError(java.net.http.HttpResponse<String> r, int status, String messagePart) {
         assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
         JsonNode error = BatchClient.JSON.readTree(r.body()).get("error");
         assertThat(error.get("message").asString()).contains(messagePart);
