@@ -20,10 +20,22 @@ final class BatchClient implements AutoCloseable {
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String baseUrl;
+    private final String bearer;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     BatchClient(String baseUrl) {
+        this(baseUrl, "");
+    }
+
+    /** A client that sends {@code Authorization: Bearer <bearer>} (none if empty). */
+    BatchClient(String baseUrl, String bearer) {
         this.baseUrl = baseUrl;
+        this.bearer = bearer;
+    }
+
+    private HttpRequest.Builder request(String path) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
+        return bearer.isEmpty() ? b : b.header("Authorization", "Bearer " + bearer);
     }
 
     HttpResponse<String> upload(String filename, String purpose, byte[] content) throws IOException, InterruptedException {
@@ -35,7 +47,7 @@ final class BatchClient implements AutoCloseable {
                 + "\"\r\nContent-Type: application/jsonl\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.writeBytes(content);
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/files")).timeout(Duration.ofSeconds(30))
+        return http.send(request("/v1/files")
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
     }
@@ -50,7 +62,7 @@ final class BatchClient implements AutoCloseable {
     }
 
     HttpResponse<String> send(String method, String path, String jsonBody) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder b = request(path);
         b = jsonBody == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
                 : b.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(jsonBody));
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
