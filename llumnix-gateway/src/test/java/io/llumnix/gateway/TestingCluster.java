@@ -7,8 +7,8 @@ import io.llumnix.scheduler.InstanceView;
 import io.llumnix.scheduler.Scheduler;
 import io.llumnix.scheduler.SchedulerConfig;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * N real engine processes behind a gateway with an in-process lite-mode scheduler (fewest in-flight requests,
@@ -16,7 +16,8 @@ import java.util.List;
  */
 final class TestingCluster implements AutoCloseable {
 
-    final List<TestingEngineProcess> engines = new ArrayList<>();
+    /** Copy-on-write: a chaos test replaces killed engines while requests read the list. */
+    final List<TestingEngineProcess> engines = new CopyOnWriteArrayList<>();
     final Scheduler scheduler;
     final Gateway gateway;
 
@@ -45,6 +46,22 @@ final class TestingCluster implements AutoCloseable {
 
     void refresh() {
         scheduler.updateSnapshot(ClusterSnapshot.of(live().stream().map(InstanceView::lite).toList(), System.currentTimeMillis()));
+    }
+
+    /** Replaces a (killed) engine with a fresh process under the same id and publishes it. */
+    TestingEngineProcess restart(TestingEngineProcess dead, long minStepNanos) throws IOException, InterruptedException {
+        dead.close();
+        TestingEngineProcess fresh;
+        try {
+            fresh = TestingEngineProcess.start(dead.id(), minStepNanos);
+        } catch (IllegalStateException e) {
+            // A start can fail on a machine this busy (seen once: the child exited before listening); one more try.
+            System.err.println("restarting " + dead.id() + " failed (" + e.getCause() + "); trying again");
+            fresh = TestingEngineProcess.start(dead.id(), minStepNanos);
+        }
+        engines.set(engines.indexOf(dead), fresh);
+        refresh();
+        return fresh;
     }
 
     String baseUrl() {

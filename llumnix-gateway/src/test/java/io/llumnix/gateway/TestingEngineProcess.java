@@ -43,7 +43,13 @@ final class TestingEngineProcess implements AutoCloseable {
             } catch (IOException e) {
                 // the child exited
             }
-            url.completeExceptionally(new IllegalStateException(id + " exited before listening"));
+            String code;
+            try {
+                code = Integer.toString(p.waitFor());
+            } catch (InterruptedException e) {
+                code = "unknown";
+            }
+            url.completeExceptionally(new IllegalStateException(id + " exited with code " + code + " before listening"));
         });
         try {
             return new TestingEngineProcess(id, p, url.get(60, TimeUnit.SECONDS));
