@@ -38,13 +38,15 @@ final class BatchClient implements AutoCloseable {
         return bearer.isEmpty() ? b : b.header("Authorization", "Bearer " + bearer);
     }
 
-    HttpResponse<String> upload(String filename, String purpose, byte[] content) throws IOException, InterruptedException {
+    HttpResponse<String> upload(@org.jspecify.annotations.Nullable String filename, String purpose, byte[] content) throws IOException, InterruptedException {
         String boundary = "----llumnix" + System.nanoTime();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n" + purpose + "\r\n")
                 .getBytes(StandardCharsets.UTF_8));
-        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + filename
-                + "\"\r\nContent-Type: application/jsonl\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        // Without a filename the part is a plain form field, not a file: the gateway must refuse it cleanly.
+        String disposition = filename == null ? "" : "; filename=\"" + filename + "\"";
+        body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"" + disposition
+                + "\r\nContent-Type: application/jsonl\r\n\r\n").getBytes(StandardCharsets.UTF_8));
         body.writeBytes(content);
         body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
         return http.send(request("/v1/files")

@@ -194,6 +194,8 @@ class TestGatewayBatches {
         assertError(client.upload("big.jsonl", "batch", (good + "\n").repeat(256 * 1024 / good.length() + 10).getBytes(StandardCharsets.UTF_8)),
                 400, "exceeds the limit");
         assertError(client.send("POST", "/v1/files", "{}"), 400, "multipart");
+        assertError(client.upload(null, "batch", good.getBytes(StandardCharsets.UTF_8)), 400, "Missing the multipart field 'file'");
+        assertError(client.upload(null, "batch", (good + "\n").repeat(100).getBytes(StandardCharsets.UTF_8)), 400, "");
 
         String fileId = client.uploadOk(List.of(good));
         assertError(client.send("POST", "/v1/batches", "{\"input_file_id\":\"file-nope\",\"endpoint\":\"/v1/completions\","

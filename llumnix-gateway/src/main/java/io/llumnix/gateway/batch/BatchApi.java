@@ -189,7 +189,12 @@ public final class BatchApi implements AutoCloseable {
             filename[0] = upload.filename();
             written.add(upload.streamToFileSystem(slot.path().toString()));
         });
-        req.exceptionHandler(t -> log.debug("file upload failed: {}", t.toString()));
+        req.exceptionHandler(t -> {
+            log.debug("file upload failed: {}", t.toString());
+            refuseUnread(req, "The upload could not be read: " + truncate(String.valueOf(t.getMessage()))
+                    + " (send the file as a multipart file part: -F file=@path)");
+            Thread.ofVirtual().start(() -> deleteQuietly(slot.path()));
+        });
         req.endHandler(v -> {
             String purpose = req.getFormAttribute("purpose");
             Future<Void> done = written.isEmpty() ? Future.succeededFuture() : written.getFirst();
@@ -231,7 +236,11 @@ public final class BatchApi implements AutoCloseable {
                 body.appendBuffer(chunk);
             }
         });
-        req.exceptionHandler(t -> log.debug("batch request body failed: {}", t.toString()));
+        req.exceptionHandler(t -> {
+            log.debug("batch request body failed: {}", t.toString());
+            refused[0] = true;
+            refuseUnread(req, "The request body could not be read: " + truncate(String.valueOf(t.getMessage())));
+        });
         req.endHandler(v -> {
             if (refused[0]) {
                 return;
@@ -386,6 +395,14 @@ public final class BatchApi implements AutoCloseable {
                 }
             });
         });
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            Files.deleteIfExists(path);
+        } catch (IOException e) {
+            log.debug("cannot delete {}: {}", path, e.toString());
+        }
     }
 
     private static long declaredLength(HttpServerRequest req) {

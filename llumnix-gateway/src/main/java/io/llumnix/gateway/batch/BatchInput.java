@@ -71,7 +71,7 @@ final class BatchInput {
         try {
             node = json.readTree(text);
         } catch (JacksonException e) {
-            throw invalid(lineNumber, "not valid JSON: " + e.getOriginalMessage());
+            throw invalid(lineNumber, "not valid JSON: " + truncate(String.valueOf(e.getOriginalMessage())));
         }
         if (node == null || !node.isObject()) {
             throw invalid(lineNumber, "a request must be a JSON object {\"custom_id\", \"method\", \"url\", \"body\"}");

@@ -57,7 +57,7 @@ final class BatchJob {
     private volatile boolean cancelRequested;
     private volatile boolean stopping;
     private volatile boolean running;
-    private @Nullable BatchJournal journal;
+    private volatile @Nullable BatchJournal journal;
 
     BatchJob(BatchRecord record, Path recordPath, Path journalPath, FileStore files, LineExecutor executor, Semaphore permits, Clock clock,
             JsonMapper json) {
@@ -74,8 +74,8 @@ final class BatchJob {
 
     /** The batch as clients see it now, with live request counts while it runs. */
     synchronized BatchRecord view() {
-        if (!running || record.status().terminal() || record.ending() != null) {
-            return record;
+        if (!running || journal == null || record.status().terminal() || record.ending() != null) {
+            return record; // not running, or still reading the journal back: the persisted counts
         }
         return record.withCounts(new RequestCounts(record.counts().total(), completed.get(), failed.get()));
     }
