@@ -790,7 +790,8 @@ final class CompletionProxy {
     // ---- the end ------------------------------------------------------------------------------------------------
 
     private void clientLeft() {
-        if (done || clientGone) {
+        // resp.ended(): an HTTP/2 (h2c) stream reports its close from inside end(), before finish(200) has run.
+        if (done || clientGone || resp.ended()) {
             return;
         }
         clientGone = true;

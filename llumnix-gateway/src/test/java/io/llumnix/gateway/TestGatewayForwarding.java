@@ -159,6 +159,19 @@ class TestGatewayForwarding {
     }
 
     @Test
+    void h2cClient_completedRequestsAreCounted200_not499() throws Exception {
+        TestingUpstream a = own(TestingUpstream.streaming("a", List.of("x", "y")));
+        Gateway g = gateway(List.of(a.metadata()));
+        // java.net.http asks for HTTP/2 by default and the gateway upgrades (h2c); its stream reports a close
+        // from inside end(), which once made every answered request count as a client that left (499).
+        assertThat(post(g, "/v1/completions", STREAM_BODY).statusCode()).isEqualTo(200);
+        assertThat(post(g, "/v1/completions", WHOLE_BODY).statusCode()).isEqualTo(200);
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(g.baseUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString())
+                .body();
+        assertThat(metrics).contains("status=\"200\"} 2.0").doesNotContain("status=\"499\"");
+    }
+
+    @Test
     void admissionQueue_full_answers429_withRetryAfter() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         List<HttpServerResponse> held = new CopyOnWriteArrayList<>();
