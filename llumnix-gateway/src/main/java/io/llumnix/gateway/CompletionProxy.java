@@ -127,8 +127,9 @@ final class CompletionProxy {
     private int completionTokens;
 
     CompletionProxy(Shared shared, Context context, HttpServerResponse resp, ClientRequest request, String requestId,
-            Optional<ApiKeys.Key> key, long arrivalNanos) {
+            Optional<ApiKeys.Key> key, long arrivalNanos, Set<String> outsidePool) {
         this.shared = requireNonNull(shared, "shared is null");
+        excluded.addAll(outsidePool); // the weighted split's pool: the scheduler chooses among the others only
         this.context = requireNonNull(context, "context is null");
         this.resp = requireNonNull(resp, "resp is null");
         this.request = requireNonNull(request, "request is null");

@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
@@ -54,7 +55,8 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code llumnix status}) and everyone else only with a valid key, like the OpenAI routes; the page {@code /dashboard}
  * itself holds no data and is open (from elsewhere, open it as {@code /dashboard#key=<key>} and it sends the key).
  * {@code /health} and {@code /metrics} are open, as probes and scrapers expect. With {@link #enableBatches} the gateway
- * also serves the OpenAI Files and Batches API ({@code /v1/files}, {@code /v1/batches}).
+ * also serves the OpenAI Files and Batches API ({@code /v1/files}, {@code /v1/batches}). With {@link #manageTraffic} it
+ * splits requests over weighted backend pools and mirrors a sampled fraction to a shadow pool ({@link TrafficPolicy}).
  * Every error is an OpenAI error object from {@link ErrorCode}: 401 without a valid key (when keys are
  * configured), 429 with {@code Retry-After} over a key's limits or when the admission queue is full, 413 for bodies
  * over the limit, 431 for oversized headers, 400 for bodies the gateway cannot read, 404/405 for unknown routes or
@@ -125,6 +127,8 @@ public final class Gateway implements AutoCloseable {
     private final long createdEpochSeconds;
     private HttpServer server;
     private volatile Optional<BatchApi> batches = Optional.empty();
+    private volatile Optional<PoolSplitter> pools = Optional.empty();
+    private volatile Optional<RequestMirror> mirror = Optional.empty();
 
     private Gateway(GatewayConfig config, SchedulerClient scheduler, BackendDirectory directory, ModelCatalog catalog, ApiKeys apiKeys,
             Clock clock, Supplier<ClusterView> clusterView) {
@@ -219,6 +223,21 @@ public final class Gateway implements AutoCloseable {
         URI self = URI.create("http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port());
         batches = Optional.of(BatchApi.start(batchConfig, self, Map.of(PRIORITY_HEADER, "low"),
                 owner -> apiKeys.named(owner).map(ApiKeys.Key::key), clock));
+    }
+
+    /**
+     * Splits traffic over {@code policy}'s pools by weight and mirrors its sampled fraction to its shadow pool
+     * ({@link TrafficPolicy}). Call once, after {@link #start} and before announcing the gateway.
+     */
+    public synchronized void manageTraffic(TrafficPolicy policy) {
+        requireNonNull(policy, "policy is null");
+        if (pools.isPresent() || mirror.isPresent()) {
+            throw new IllegalStateException("traffic management is already configured");
+        }
+        if (!policy.pools().isEmpty()) {
+            pools = Optional.of(new PoolSplitter(policy.pools(), policy.seed(), directory, metrics.registry()));
+        }
+        mirror = policy.mirror().map(m -> new RequestMirror(vertx, m, policy.seed(), metrics.registry()));
     }
 
     @Override
@@ -341,7 +360,9 @@ public final class Gateway implements AutoCloseable {
                 }
             }
             String requestId = "gw-" + idPrefix + "-" + nextId.incrementAndGet();
-            new CompletionProxy(shared, context, resp, request, requestId, key, arrivalNanos).enter();
+            Set<String> outsidePool = pools.map(p -> p.route().excludedInstanceIds()).orElse(Set.of());
+            mirror.ifPresent(m -> m.offer(route, request.rawBody()));
+            new CompletionProxy(shared, context, resp, request, requestId, key, arrivalNanos, outsidePool).enter();
         });
     }
 

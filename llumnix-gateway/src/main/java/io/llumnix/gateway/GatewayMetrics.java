@@ -122,6 +122,11 @@ final class GatewayMetrics {
         return migrationsFollowed.count();
     }
 
+    /** The registry, for components that keep meters of their own (traffic split, mirroring). */
+    io.micrometer.core.instrument.MeterRegistry registry() {
+        return registry;
+    }
+
     String scrape() {
         return registry.scrape();
     }
