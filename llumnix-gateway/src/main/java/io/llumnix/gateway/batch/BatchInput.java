@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -33,11 +34,22 @@ final class BatchInput {
 
     private BatchInput() {}
 
+    /** Reads and validates the whole file into memory (small files; uploads validate with {@link #scan}). */
     static List<BatchLine> read(Path file, int maxLines, JsonMapper json) throws IOException {
+        List<BatchLine> lines = new ArrayList<>();
+        scan(file, maxLines, json, lines::add);
+        return lines;
+    }
+
+    /**
+     * Streams the file's requests, validated, in order to {@code sink} until it returns false; returns how many it
+     * handed over. Only the custom_ids are held in memory (to check that they are unique), never the bodies.
+     */
+    static int scan(Path file, int maxLines, JsonMapper json, Predicate<BatchLine> sink) throws IOException {
         var decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        List<BatchLine> lines = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
+        int count = 0;
         int lineNumber = 0;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(file), decoder))) {
             String text;
@@ -46,24 +58,27 @@ final class BatchInput {
                 if (text.isBlank()) {
                     continue;
                 }
-                if (lines.size() == maxLines) {
+                if (count == maxLines) {
                     throw invalid(lineNumber, "the file holds more than " + maxLines + " requests");
                 }
-                BatchLine line = parse(lines.size(), lineNumber, text, json);
+                BatchLine line = parse(count, lineNumber, text, json);
                 Integer earlier = seen.putIfAbsent(line.customId(), lineNumber);
                 if (earlier != null) {
                     throw invalid(lineNumber, "custom_id '" + truncate(line.customId()) + "' is also used on line " + earlier
                             + "; it must be unique within the file");
                 }
-                lines.add(line);
+                count++;
+                if (!sink.test(line)) {
+                    return count;
+                }
             }
         } catch (CharacterCodingException e) {
             throw invalid(lineNumber + 1, "the file is not valid UTF-8");
         }
-        if (lines.isEmpty()) {
+        if (count == 0) {
             throw new LlumnixException(ErrorCode.INVALID_REQUEST, "Invalid batch input file: it holds no requests", "file");
         }
-        return lines;
+        return count;
     }
 
     private static BatchLine parse(int index, int lineNumber, String text, JsonMapper json) {

@@ -6,11 +6,13 @@ import io.llumnix.core.Clock;
 import io.llumnix.core.LlumnixException;
 import io.llumnix.gateway.batch.BatchRecord.BatchError;
 import io.llumnix.gateway.batch.BatchRecord.RequestCounts;
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Phaser;
@@ -131,9 +133,10 @@ final class BatchJob {
     private void run() {
         try {
             BatchRecord r = record();
-            List<BatchLine> lines;
+            Path input = files.contentPath(r.inputFileId());
+            int total;
             try {
-                lines = BatchInput.read(files.contentPath(r.inputFileId()), Integer.MAX_VALUE, json);
+                total = BatchInput.scan(input, Integer.MAX_VALUE, json, line -> true);
             } catch (IOException | LlumnixException e) {
                 synchronized (this) {
                     persist(record.failed(List.of(new BatchError("invalid_file", "The input file " + r.inputFileId()
@@ -141,33 +144,34 @@ final class BatchJob {
                 }
                 return;
             }
-            journal = BatchJournal.open(journalPath, json);
-            for (BatchJournal.Entry e : journal.entries().values()) {
-                (e.failed() ? failed : completed).incrementAndGet();
-            }
+            BatchJournal j = BatchJournal.open(journalPath, json);
+            failed.set(j.failed());
+            completed.set(j.size() - j.failed());
+            journal = j;
             synchronized (this) {
                 if (record.status() == BatchStatus.VALIDATING) {
-                    persist(record.moveTo(BatchStatus.IN_PROGRESS, now()).withCounts(new RequestCounts(lines.size(), 0, 0)));
+                    persist(record.moveTo(BatchStatus.IN_PROGRESS, now()).withCounts(new RequestCounts(total, 0, 0)));
                 }
             }
             if (record().status() == BatchStatus.IN_PROGRESS) {
-                executeAll(lines);
-                if (!stopping && !cancelRequested && !expired() && journal.entries().size() < lines.size()) {
+                executeAll(input);
+                if (!stopping && !cancelRequested && !expired() && j.size() < total) {
                     log.error("batch {}: lines failed internally; it stays in progress and resumes after a restart", id());
                     return;
                 }
             }
             if (!stopping) {
-                finish(lines);
+                finish(input, total);
             }
-        } catch (RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             if (!stopping) {
                 log.error("batch {} stopped on an internal error; it resumes after a restart", id(), e);
             }
         } finally {
             running = false;
-            if (journal != null) {
-                journal.close();
+            BatchJournal j = journal;
+            if (j != null) {
+                j.close();
             }
             threads.remove(Thread.currentThread());
         }
@@ -181,16 +185,17 @@ final class BatchJob {
         return now() >= record().expiresAt();
     }
 
-    private void executeAll(List<BatchLine> lines) {
+    /** Streams the input and runs every line without a journal entry, until done or told to halt. */
+    private void executeAll(Path input) throws IOException {
         BatchJournal j = requireNonNull(journal);
         Phaser inFlight = new Phaser(1);
         try {
-            for (BatchLine line : lines) {
+            BatchInput.scan(input, Integer.MAX_VALUE, json, line -> {
                 if (j.contains(line.index())) {
-                    continue;
+                    return true;
                 }
                 if (!acquirePermit()) {
-                    break;
+                    return false;
                 }
                 inFlight.register();
                 Thread worker = Thread.ofVirtual().name("llumnix-batch-" + id() + "-line-" + line.index()).unstarted(() -> {
@@ -206,7 +211,8 @@ final class BatchJob {
                 });
                 threads.add(worker);
                 worker.start();
-            }
+                return true;
+            });
         } finally {
             inFlight.arriveAndAwaitAdvance();
         }
@@ -321,9 +327,12 @@ final class BatchJob {
         return out;
     }
 
-    /** Writes the output and error files and moves to the terminal state (again, identically, after a crash). */
-    private void finish(List<BatchLine> lines) {
-        Map<Integer, BatchJournal.Entry> entries = requireNonNull(journal).entries();
+    /**
+     * Writes the output and error files and moves to the terminal state (again, identically, after a crash). The files
+     * list lines in the order they finished, as OpenAI's may; expired lines come last in the error file.
+     */
+    private void finish(Path input, int total) throws IOException {
+        BatchJournal j = requireNonNull(journal);
         BatchRecord r = record();
         BatchStatus terminal;
         if (r.ending() != null) {
@@ -331,48 +340,56 @@ final class BatchJob {
         } else if (r.status() == BatchStatus.CANCELLING) {
             terminal = BatchStatus.CANCELLED;
         } else {
-            terminal = entries.size() == lines.size() ? BatchStatus.COMPLETED : BatchStatus.EXPIRED;
+            terminal = j.size() == total ? BatchStatus.COMPLETED : BatchStatus.EXPIRED;
         }
-        StringBuilder output = new StringBuilder();
-        StringBuilder errors = new StringBuilder();
-        int ok = 0;
-        int bad = 0;
-        for (BatchLine line : lines) {
-            BatchJournal.Entry e = entries.get(line.index());
-            if (e != null) {
-                (e.failed() ? errors : output).append(json.writeValueAsString(e.output())).append('\n');
-                if (e.failed()) {
-                    bad++;
-                } else {
-                    ok++;
-                }
-            } else if (terminal == BatchStatus.EXPIRED) {
-                errors.append(json.writeValueAsString(errorOutput(line, "batch_expired",
-                        "This request could not be executed before the completion window expired."))).append('\n');
-                bad++;
-            }
-        }
-        RequestCounts counts = new RequestCounts(lines.size(), ok, bad);
+        int ok = j.size() - j.failed();
+        int bad = j.failed() + (terminal == BatchStatus.EXPIRED ? total - j.size() : 0);
+        RequestCounts counts = new RequestCounts(total, ok, bad);
         if (r.ending() == null) {
             synchronized (this) {
                 BatchRecord planned = record.status() == BatchStatus.CANCELLING ? record : record.moveTo(BatchStatus.FINALIZING, now());
-                persist(planned.planEnding(terminal, output.isEmpty() ? null : BatchIds.file(), errors.isEmpty() ? null : BatchIds.file(),
-                        counts));
+                persist(planned.planEnding(terminal, ok == 0 ? null : BatchIds.file(), bad == 0 ? null : BatchIds.file(), counts));
             }
             r = record();
         }
-        if (r.outputFileId() != null) {
-            files.write(r.outputFileId(), output.toString().getBytes(StandardCharsets.UTF_8), r.id() + "_output.jsonl", "batch_output",
-                    r.owner());
+        String outputId = r.outputFileId();
+        String errorId = r.errorFileId();
+        Path outputTemp = files.tempPath(outputId == null ? r.id() + "-output" : outputId);
+        Path errorTemp = files.tempPath(errorId == null ? r.id() + "-error" : errorId);
+        try (BufferedWriter output = Files.newBufferedWriter(outputTemp, StandardCharsets.UTF_8);
+                BufferedWriter errors = Files.newBufferedWriter(errorTemp, StandardCharsets.UTF_8)) {
+            j.forEach(e -> writeLine(e.failed() ? errors : output, e.output()));
+            if (terminal == BatchStatus.EXPIRED) {
+                BatchInput.scan(input, Integer.MAX_VALUE, json, line -> {
+                    if (!j.contains(line.index())) {
+                        writeLine(errors, errorOutput(line, "batch_expired", "This request could not be executed before the completion "
+                                + "window expired."));
+                    }
+                    return true;
+                });
+            }
         }
-        if (r.errorFileId() != null) {
-            files.write(r.errorFileId(), errors.toString().getBytes(StandardCharsets.UTF_8), r.id() + "_error.jsonl", "batch_output",
-                    r.owner());
+        if (outputId != null) {
+            files.adopt(outputId, outputTemp, r.id() + "_output.jsonl", "batch_output", r.owner());
         }
+        if (errorId != null) {
+            files.adopt(errorId, errorTemp, r.id() + "_error.jsonl", "batch_output", r.owner());
+        }
+        Files.deleteIfExists(outputTemp);
+        Files.deleteIfExists(errorTemp);
         synchronized (this) {
             persist(record.withCounts(counts).moveTo(terminal, now()));
         }
-        log.info("batch {} {}: {} of {} lines succeeded, {} failed", id(), terminal.wireName(), ok, lines.size(), bad);
+        log.info("batch {} {}: {} of {} lines succeeded, {} failed", id(), terminal.wireName(), ok, total, bad);
+    }
+
+    private void writeLine(BufferedWriter out, ObjectNode line) {
+        try {
+            out.write(json.writeValueAsString(line));
+            out.write('\n');
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write a batch output file", e);
+        }
     }
 
     private synchronized BatchRecord record() {

@@ -2,6 +2,7 @@ package io.llumnix.gateway.batch;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -10,9 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
+import java.util.Set;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -28,6 +31,8 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>A crash can tear only the last entry (it was being written); opening the journal cuts such a tail off, and
  * that line simply runs again.
  *
+ * <p>Only each entry's line index and outcome stay in memory; {@link #forEach} streams the outputs back from disk.
+ *
  * <p>Thread-safe: appends are serialized.
  */
 final class BatchJournal implements AutoCloseable {
@@ -41,11 +46,15 @@ final class BatchJournal implements AutoCloseable {
         }
     }
 
+    private final Path path;
     private final JsonMapper json;
     private final FileChannel channel;
-    private final SortedMap<Integer, Entry> entries = new TreeMap<>();
+    /** Line index → whether it failed. */
+    private final Map<Integer, Boolean> outcomes = new HashMap<>();
+    private int failed;
 
-    private BatchJournal(JsonMapper json, FileChannel channel) {
+    private BatchJournal(Path path, JsonMapper json, FileChannel channel) {
+        this.path = path;
         this.json = json;
         this.channel = channel;
     }
@@ -54,7 +63,7 @@ final class BatchJournal implements AutoCloseable {
     static BatchJournal open(Path path, JsonMapper json) {
         try {
             FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            BatchJournal journal = new BatchJournal(json, channel);
+            BatchJournal journal = new BatchJournal(path, json, channel);
             byte[] bytes = Files.readAllBytes(path);
             int start = 0;
             while (start < bytes.length) {
@@ -64,7 +73,7 @@ final class BatchJournal implements AutoCloseable {
                     log.warn("journal {}: cutting off a torn entry at byte {} of {}", path, start, bytes.length);
                     break;
                 }
-                journal.entries.putIfAbsent(entry.index(), entry);
+                journal.remember(entry);
                 start = end + 1;
             }
             if (start < bytes.length) {
@@ -99,18 +108,45 @@ final class BatchJournal implements AutoCloseable {
         return -1;
     }
 
-    /** The entries read at open plus those appended since, by line index. */
-    synchronized Map<Integer, Entry> entries() {
-        return new TreeMap<>(entries);
+    private void remember(Entry entry) {
+        if (outcomes.putIfAbsent(entry.index(), entry.failed()) == null && entry.failed()) {
+            failed++;
+        }
     }
 
     synchronized boolean contains(int index) {
-        return entries.containsKey(index);
+        return outcomes.containsKey(index);
+    }
+
+    /** Lines with an entry. */
+    synchronized int size() {
+        return outcomes.size();
+    }
+
+    /** Lines whose entry records a failure. */
+    synchronized int failed() {
+        return failed;
+    }
+
+    /** Streams every entry from disk, in the order they were appended, each line once. */
+    synchronized void forEach(Consumer<Entry> action) {
+        Set<Integer> seen = new HashSet<>();
+        try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
+            String text;
+            while ((text = in.readLine()) != null) {
+                Entry e = parse(json, text);
+                if (e != null && seen.add(e.index()) && outcomes.containsKey(e.index())) {
+                    action.accept(e);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the batch journal " + path, e);
+        }
     }
 
     /** Appends and fsyncs {@code entry}; returns false (and writes nothing) if the line already has one. */
     synchronized boolean append(Entry entry) {
-        if (entries.containsKey(entry.index())) {
+        if (outcomes.containsKey(entry.index())) {
             return false;
         }
         ObjectNode n = json.createObjectNode();
@@ -127,7 +163,7 @@ final class BatchJournal implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the batch journal", e);
         }
-        entries.put(entry.index(), entry);
+        remember(entry);
         return true;
     }
 

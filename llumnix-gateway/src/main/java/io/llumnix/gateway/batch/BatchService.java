@@ -131,7 +131,7 @@ final class BatchService implements AutoCloseable {
                 throw new LlumnixException(ErrorCode.INVALID_REQUEST, "purpose must be '" + PURPOSE_BATCH + "' (this gateway stores batch input "
                         + "files only), got '" + purpose + "'", "purpose");
             }
-            BatchInput.read(slot.path(), config.maxLinesPerFile(), json);
+            BatchInput.scan(slot.path(), config.maxLinesPerFile(), json, line -> true);
             return files.adopt(slot.id(), slot.path(), filename, purpose, owner);
         } finally {
             Files.deleteIfExists(slot.path());
@@ -178,16 +178,16 @@ final class BatchService implements AutoCloseable {
             throw new LlumnixException(ErrorCode.INVALID_REQUEST, "File " + inputFileId + " has purpose '" + input.purpose()
                     + "'; a batch needs a file uploaded with purpose 'batch'", "input_file_id");
         }
-        List<BatchLine> lines = BatchInput.read(files.contentPath(input.id()), config.maxLinesPerFile(), json);
-        for (BatchLine line : lines) {
+        int total = BatchInput.scan(files.contentPath(input.id()), config.maxLinesPerFile(), json, line -> {
             if (!line.url().equals(endpoint)) {
                 throw new LlumnixException(ErrorCode.INVALID_REQUEST, "Line " + line.lineNumber() + " of file " + inputFileId + " has url "
                         + line.url() + " but the batch endpoint is " + endpoint + "; all requests of a batch must use its endpoint", "endpoint");
             }
-        }
+            return true;
+        });
         long now = clock.currentTimeMillis() / 1000;
         BatchRecord r = new BatchRecord(BatchIds.batch(), owner, endpoint, input.id(), completionWindow, metadata, BatchStatus.VALIDATING, null,
-                now, now + WINDOW_SECONDS, Map.of(), null, null, new RequestCounts(lines.size(), 0, 0), List.of());
+                now, now + WINDOW_SECONDS, Map.of(), null, null, new RequestCounts(total, 0, 0), List.of());
         AtomicFiles.write(batchDir.resolve(r.id() + ".json"), json.writeValueAsBytes(r.toJson(json)));
         BatchJob job = newJob(r);
         jobs.put(r.id(), job);

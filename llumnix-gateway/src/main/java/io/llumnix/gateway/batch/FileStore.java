@@ -77,17 +77,14 @@ final class FileStore {
         return dir.resolve(id + ".upload" + AtomicFiles.TEMP_SUFFIX);
     }
 
-    /** Makes {@code content} (a path from {@link #tempPath}) the durable content of a new file. */
+    /**
+     * Makes {@code content} (a path from {@link #tempPath}) the durable content of file {@code id}; adopting an id again
+     * replaces the file (finishing a batch twice after a crash writes the same files).
+     */
     StoredFile adopt(String id, Path content, String filename, String purpose, String owner) throws IOException {
         AtomicFiles.sync(content);
         AtomicFiles.move(content, contentPath(id));
         return register(new StoredFile(id, Files.size(contentPath(id)), clock.currentTimeMillis() / 1000, filename, purpose, owner));
-    }
-
-    /** Writes a file with the given id (idempotent: writing the same id again replaces it). */
-    StoredFile write(String id, byte[] content, String filename, String purpose, String owner) {
-        AtomicFiles.write(contentPath(id), content);
-        return register(new StoredFile(id, content.length, clock.currentTimeMillis() / 1000, filename, purpose, owner));
     }
 
     private StoredFile register(StoredFile f) {
