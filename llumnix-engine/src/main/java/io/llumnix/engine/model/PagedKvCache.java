@@ -2,6 +2,7 @@ package io.llumnix.engine.model;
 
 import io.llumnix.engine.exec.KvCacheStorage;
 import io.llumnix.engine.exec.ModelShape;
+import java.lang.foreign.MemorySegment;
 
 /**
  * The paged KV cache of a {@link TransformerExecutor}: per layer one contiguous {@code float[]} of
@@ -127,7 +128,27 @@ final class PagedKvCache implements KvCacheStorage {
         }
     }
 
-    private void checkTransfer(int layer, int[] blocks, int arrayLength) {
+    @Override
+    public void readBlocks(int layer, int[] blocks, MemorySegment dst) {
+        checkTransfer(layer, blocks, dst.byteSize() / Float.BYTES);
+        float[] data = layers[layer];
+        long blockBytes = (long) blockFloats * Float.BYTES;
+        for (int i = 0; i < blocks.length; i++) {
+            MemorySegment.copy(data, blocks[i] * blockFloats, dst, WIRE_FLOAT, i * blockBytes, blockFloats);
+        }
+    }
+
+    @Override
+    public void writeBlocks(int layer, int[] blocks, MemorySegment src) {
+        checkTransfer(layer, blocks, src.byteSize() / Float.BYTES);
+        float[] data = layers[layer];
+        long blockBytes = (long) blockFloats * Float.BYTES;
+        for (int i = 0; i < blocks.length; i++) {
+            MemorySegment.copy(src, WIRE_FLOAT, i * blockBytes, data, blocks[i] * blockFloats, blockFloats);
+        }
+    }
+
+    private void checkTransfer(int layer, int[] blocks, long arrayLength) {
         if (layer < 0 || layer >= layers.length) {
             throw new IllegalArgumentException("layer " + layer + " outside 0.." + (layers.length - 1));
         }

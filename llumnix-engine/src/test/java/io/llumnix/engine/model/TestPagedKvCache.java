@@ -62,6 +62,35 @@ class TestPagedKvCache {
     }
 
     @Test
+    void segmentReadWrite_littleEndianWireFormat_matchesTheArrayPath() {
+        PagedKvCache src = new PagedKvCache(shape, 4, 4);
+        PagedKvCache dst = new PagedKvCache(shape, 6, 4);
+        float[] k = new float[8];
+        float[] v = new float[8];
+        for (int b = 0; b < 4; b++) {
+            for (int c = 0; c < 8; c++) {
+                k[c] = b * 1.5f + c;
+                v[c] = -k[c] / 3;
+            }
+            src.write(1, b, 2, k, 0, v, 0);
+        }
+        java.nio.ByteBuffer wire = java.nio.ByteBuffer.allocateDirect(2 * src.blockFloats() * Float.BYTES + 8);
+        java.lang.foreign.MemorySegment seg = java.lang.foreign.MemorySegment.ofBuffer(wire);
+        src.readBlocks(1, new int[] {3, 0}, seg);
+        float[] fused = new float[2 * src.blockFloats()];
+        src.readBlocks(1, new int[] {3, 0}, fused);
+        java.nio.FloatBuffer le = wire.duplicate().order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        for (int i = 0; i < fused.length; i++) {
+            assertThat(le.get(i)).isEqualTo(fused[i]);
+        }
+        dst.writeBlocks(1, new int[] {4, 1}, seg);
+        float[] back = new float[2 * src.blockFloats()];
+        dst.readBlocks(1, new int[] {4, 1}, back);
+        assertThat(back).isEqualTo(fused);
+        assertThatThrownBy(() -> src.readBlocks(1, new int[] {0, 1, 2}, seg)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void readBlocks_badBlockOrShortArray_rejects() {
         PagedKvCache cache = new PagedKvCache(shape, 2, 4);
 
