@@ -95,6 +95,7 @@ final class LlumletService extends LlumletGrpc.LlumletImplBase {
     @Override
     public StreamObserver<MigrateInMessage> migrateIn(StreamObserver<MigrateInReply> responseObserver) {
         LlumletConfig c = llumlet.config();
-        return new MigrationInHandler(llumlet.engine(), c.instanceId(), c.apiAddress(), c.migration(), llumlet.inSlots(), responseObserver);
+        return new MigrationInHandler(llumlet.engine(), c.instanceId(), c.apiAddress(), c.migration(), llumlet.inSlots(), responseObserver,
+                llumlet.dataServer());
     }
 }

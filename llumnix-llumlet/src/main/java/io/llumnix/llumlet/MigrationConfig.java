@@ -14,7 +14,13 @@ import java.time.Duration;
  * @param migrateOutSlots concurrent migrations out of this instance
  * @param migrateInSlots concurrent migrations into this instance
  * @param watermarkBlocks blocks a destination keeps free for its own work when reserving
- * @param maxMessageBytes KV bytes per gRPC message (blocks of a layer are fused up to this size)
+ * @param maxMessageBytes KV bytes per gRPC message or data-connection frame (blocks of a layer are fused up to this
+ *     size)
+ * @param dataChannel move KV over a dedicated TCP connection to the destination (raw little-endian floats straight
+ *     from the pages, no protobuf) when the destination offers one; otherwise, or when false, in gRPC messages
+ * @param idlePriorityCopies run the copy stages that overlap decoding (on both ends of a data connection) on
+ *     nice-19 threads, so they take mostly CPU the engines leave idle; the last stage, which is downtime,
+ *     always runs at normal priority
  */
 public record MigrationConfig(
         int maxStages,
@@ -23,7 +29,9 @@ public record MigrationConfig(
         int migrateOutSlots,
         int migrateInSlots,
         int watermarkBlocks,
-        int maxMessageBytes) {
+        int maxMessageBytes,
+        boolean dataChannel,
+        boolean idlePriorityCopies) {
 
     public MigrationConfig {
         if (maxStages < 0) {
@@ -47,18 +55,32 @@ public record MigrationConfig(
     }
 
     public static MigrationConfig defaults() {
-        return new MigrationConfig(3, 4, Duration.ofSeconds(30), 1, 2, 0, 4 * 1024 * 1024);
+        return new MigrationConfig(3, 4, Duration.ofSeconds(30), 1, 2, 0, 4 * 1024 * 1024, true, true);
     }
 
     public MigrationConfig withMaxStages(int n) {
-        return new MigrationConfig(n, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes);
+        return new MigrationConfig(n, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes, dataChannel,
+                idlePriorityCopies);
     }
 
     public MigrationConfig withStepTimeout(Duration d) {
-        return new MigrationConfig(maxStages, lastStageMaxBlocks, d, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes);
+        return new MigrationConfig(maxStages, lastStageMaxBlocks, d, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes, dataChannel,
+                idlePriorityCopies);
+    }
+
+    /** KV over a dedicated data connection (true) or in gRPC messages (false); see {@link #dataChannel()}. */
+    public MigrationConfig withDataChannel(boolean enabled) {
+        return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks,
+                maxMessageBytes, enabled, idlePriorityCopies);
+    }
+
+    public MigrationConfig withIdlePriorityCopies(boolean enabled) {
+        return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks,
+                maxMessageBytes, dataChannel, enabled);
     }
 
     public MigrationConfig withSlots(int out, int in) {
-        return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, out, in, watermarkBlocks, maxMessageBytes);
+        return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, out, in, watermarkBlocks, maxMessageBytes, dataChannel,
+                idlePriorityCopies);
     }
 }

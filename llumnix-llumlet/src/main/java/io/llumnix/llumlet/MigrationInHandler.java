@@ -9,7 +9,14 @@ import io.llumnix.proto.Begin;
 import io.llumnix.proto.MigrateInMessage;
 import io.llumnix.proto.MigrateInReply;
 import io.llumnix.proto.Stage;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -22,10 +29,17 @@ import org.slf4j.LoggerFactory;
  * The destination's end of one migration stream: reserves blocks when asked (and refuses when full),
  * writes each stage's fused KV straight into the reserved blocks (no sequence uses them yet, so the step
  * thread never touches them), and installs the request on commit. A stream that ends any other way — abort,
- * cancel, error, a dead source — releases the reservation: a failed migration leaks nothing here.
+ * cancel, error, a dead source, a data connection dropped before the commit — releases the reservation: a
+ * failed migration leaks nothing here.
  *
- * <p>gRPC delivers one stream's messages serially; the server runs handlers on virtual threads, so the
- * blocking waits on the step thread are fine.
+ * <p>KV arrives either in the stream's {@code Stage} messages or, when the source asked for it and a
+ * {@link KvDataServer} runs here, on data connections ({@link KvWire}) served by {@link #receive}. A frame may
+ * arrive before the gRPC thread has handled the reservation that covers it (the last stage sends both back to
+ * back); it then waits for that reservation, and the commit waits until every byte the source sent is written.
+ *
+ * <p>Thread-safe: gRPC delivers the stream's messages serially and data connections run on their own threads;
+ * every method that touches the reservation holds this object's monitor (waits release it). gRPC handlers run
+ * on virtual threads, so the blocking waits on the step thread are fine.
  */
 final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
 
@@ -37,6 +51,10 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
     private final MigrationConfig config;
     private final Semaphore slots;
     private final StreamObserver<MigrateInReply> replies;
+    private final Optional<KvDataServer> dataServer;
+    private final List<SocketChannel> dataLinks = new ArrayList<>();
+    private long ticket;
+    private long dataBytes;
     private String requestId = "";
     private boolean haveSlot;
     private int[] reserved = new int[0];
@@ -44,17 +62,18 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
     private boolean finished;
 
     MigrationInHandler(LlmEngine engine, String instanceId, String apiAddress, MigrationConfig config, Semaphore slots,
-            StreamObserver<MigrateInReply> replies) {
+            StreamObserver<MigrateInReply> replies, Optional<KvDataServer> dataServer) {
         this.engine = requireNonNull(engine, "engine is null");
         this.instanceId = requireNonNull(instanceId, "instanceId is null");
         this.apiAddress = requireNonNull(apiAddress, "apiAddress is null");
         this.config = requireNonNull(config, "config is null");
         this.slots = requireNonNull(slots, "slots is null");
         this.replies = requireNonNull(replies, "replies is null");
+        this.dataServer = requireNonNull(dataServer, "dataServer is null");
     }
 
     @Override
-    public void onNext(MigrateInMessage message) {
+    public synchronized void onNext(MigrateInMessage message) {
         if (finished) {
             return;
         }
@@ -94,7 +113,12 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
             return;
         }
         haveSlot = true;
-        reply(MigrateInReply.Kind.RESERVED, "", 0);
+        MigrateInReply.Builder reply = MigrateInReply.newBuilder().setKind(MigrateInReply.Kind.RESERVED);
+        if (b.getDataChannel() && dataServer.isPresent() && b.getNumLayers() > 0) {
+            ticket = dataServer.get().register(this);
+            reply.setDataAddress(dataServer.get().address()).setDataTicket(ticket);
+        }
+        reply(reply.build());
     }
 
     private void reserve(int n) {
@@ -111,6 +135,7 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
         int old = reserved.length;
         reserved = Arrays.copyOf(reserved, old + more.length);
         System.arraycopy(more, 0, reserved, old, more.length);
+        notifyAll();
         reply(MigrateInReply.Kind.RESERVED, "", reserved.length);
     }
 
@@ -139,11 +164,23 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
 
     private void commit(MigrateInMessage message) {
         var state = ProtoMapping.fromProto(message.getCommit().getState());
+        long expected = message.getCommit().getDataBytes();
+        long deadline = System.nanoTime() + config.stepTimeout().toNanos();
+        while (!finished && dataBytes < expected) {
+            if (!await(deadline)) {
+                refuse("only " + dataBytes + " of " + expected + " KV bytes arrived on the data connection");
+                return;
+            }
+        }
+        if (finished) {
+            return;
+        }
         int[] table = reserved;
         onStep(engine.installMigrated(state, table));
         reserved = new int[0];
         finished = true;
         releaseSlot();
+        closeData();
         replies.onNext(MigrateInReply.newBuilder()
                 .setKind(MigrateInReply.Kind.COMMITTED)
                 .setApiAddress(apiAddress)
@@ -154,12 +191,12 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
     }
 
     @Override
-    public void onError(Throwable t) {
+    public synchronized void onError(Throwable t) {
         release("stream failed: " + t, false);
     }
 
     @Override
-    public void onCompleted() {
+    public synchronized void onCompleted() {
         if (!finished) {
             release("stream ended before commit", true);
         }
@@ -185,6 +222,8 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
             });
         }
         releaseSlot();
+        closeData();
+        notifyAll();
         log.debug("migration in of {} released: {}", requestId, reason);
         if (complete) {
             try {
@@ -203,11 +242,124 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
     }
 
     private void reply(MigrateInReply.Kind kind, String reason, int reservedBlocks) {
+        reply(MigrateInReply.newBuilder().setKind(kind).setReason(reason).setBlocksReserved(reservedBlocks).build());
+    }
+
+    private void reply(MigrateInReply message) {
         try {
-            replies.onNext(MigrateInReply.newBuilder().setKind(kind).setReason(reason).setBlocksReserved(reservedBlocks).build());
+            replies.onNext(message);
         } catch (RuntimeException e) {
             release("reply failed: " + e, false);
         }
+    }
+
+    /**
+     * Serves one data connection until it ends: reads each frame into a direct buffer and writes it into the
+     * reserved blocks. A connection that fails or closes before the commit refuses the migration (which frees the
+     * reservation); after the commit or a release its end is expected. Runs on the connection's own thread.
+     */
+    void receive(SocketChannel ch) {
+        synchronized (this) {
+            if (finished) {
+                return;
+            }
+            dataLinks.add(ch);
+        }
+        ByteBuffer header = ByteBuffer.allocateDirect(KvWire.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer payload = ByteBuffer.allocateDirect(0);
+        MemorySegment payloadSegment = MemorySegment.ofBuffer(payload);
+        try {
+            KvCacheStorage storage = engine.kvStorage().orElseThrow(() -> new IllegalStateException("this instance has no KV storage"));
+            long blockBytes = (long) storage.blockFloats() * Float.BYTES;
+            while (true) {
+                header.clear();
+                if (!KvWire.readFully(ch, header)) {
+                    dataEnded("data connection closed before the commit");
+                    return;
+                }
+                header.flip();
+                int layer = header.getInt();
+                int first = header.getInt();
+                int n = header.getInt();
+                int flags = header.getInt();
+                long bytes = n * blockBytes;
+                if (n <= 0 || bytes > KvWire.MAX_FRAME_BYTES || layer < 0 || layer >= storage.numLayers()) {
+                    dataEnded("bad data frame: layer " + layer + ", " + n + " blocks");
+                    return;
+                }
+                if (payload.capacity() < bytes) {
+                    payload = ByteBuffer.allocateDirect((int) bytes);
+                    payloadSegment = MemorySegment.ofBuffer(payload);
+                }
+                payload.clear().limit((int) bytes);
+                if (!KvWire.readFully(ch, payload)) {
+                    throw new java.io.EOFException("data connection closed after a frame header");
+                }
+                if (!writeFrame(storage, layer, first, n, (flags & KvWire.LAST_OF_STAGE) != 0, payloadSegment.asSlice(0, bytes))) {
+                    return;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            dataEnded("data connection failed: " + e);
+        }
+    }
+
+    /** Writes one frame once its blocks are reserved; false when the migration has ended (or just failed). */
+    private synchronized boolean writeFrame(KvCacheStorage storage, int layer, int first, int n, boolean lastOfStage, MemorySegment data) {
+        long deadline = System.nanoTime() + config.stepTimeout().toNanos();
+        while (!finished && first + n > reserved.length) {
+            if (first < 0 || !await(deadline)) {
+                refuse("data frame covers blocks " + first + ".." + (first + n) + " but only " + reserved.length + " are reserved");
+                return false;
+            }
+        }
+        if (finished) {
+            return false;
+        }
+        // Under the monitor, so a concurrent release cannot free (and hand out) these blocks mid-write.
+        storage.writeBlocks(layer, Arrays.copyOfRange(reserved, first, first + n), data);
+        dataBytes += data.byteSize();
+        if (lastOfStage) {
+            reply(MigrateInReply.Kind.STAGE_DONE, "", reserved.length);
+        }
+        notifyAll();
+        return true;
+    }
+
+    private synchronized void dataEnded(String reason) {
+        if (!finished) {
+            refuse(reason);
+        }
+    }
+
+    /** Waits on this monitor until notified or {@code deadline}; false once the deadline has passed. */
+    private boolean await(long deadline) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+            return false;
+        }
+        try {
+            wait(Math.max(1, left / 1_000_000));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private void closeData() {
+        if (ticket != 0) {
+            dataServer.ifPresent(s -> s.unregister(ticket));
+            ticket = 0;
+        }
+        for (SocketChannel ch : dataLinks) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // the descriptor is gone either way
+            }
+        }
+        dataLinks.clear();
     }
 
     private <T> T onStep(java.util.concurrent.CompletableFuture<T> f) {

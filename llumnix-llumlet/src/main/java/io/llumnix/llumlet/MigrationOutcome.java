@@ -14,9 +14,12 @@ import static java.util.Objects.requireNonNull;
  * @param downtimeNanos time the request spent in no batch (from leaving the source's batch to joining the
  *     destination's); 0 unless committed
  * @param totalNanos the whole migration
+ * @param detachedAfterNanos from the start until the request left the source's batch: the copy stages it kept
+ *     decoding through (0 if it never left)
  */
 public record MigrationOutcome(
-        String requestId, Result result, String reason, int stages, long blocksMoved, long bytesMoved, long downtimeNanos, long totalNanos) {
+        String requestId, Result result, String reason, int stages, long blocksMoved, long bytesMoved, long downtimeNanos, long totalNanos,
+        long detachedAfterNanos) {
 
     public enum Result {
         COMMITTED,

@@ -17,10 +17,18 @@ import io.llumnix.proto.MigrateInMessage;
 import io.llumnix.proto.MigrateInReply;
 import io.llumnix.proto.Reserve;
 import io.llumnix.proto.Stage;
+import java.io.IOException;
 import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -34,9 +42,15 @@ import org.slf4j.LoggerFactory;
  * and its state go over, and the destination installs it: only that last stage is downtime. Any failure
  * before the destination commits puts the request back into this instance's batch, so nothing is lost.
  *
- * <p>{@link #migrate} blocks; run it on a virtual thread. Thread-safe (no shared mutable state).
+ * <p>KV goes over a data connection to the destination ({@link KvDataLink}) when the destination offers one,
+ * otherwise in the stream's {@code Stage} messages. Copy stages that overlap decoding run on this source's
+ * bulk-copy threads (nice 19 when configured, see {@link BackgroundPriority}); the last stage, downtime,
+ * runs at normal priority.
+ *
+ * <p>{@link #migrate} blocks; run it on a virtual thread. Thread-safe (no shared mutable state besides the
+ * bulk-copy pool).
  */
-final class MigrationSource {
+final class MigrationSource implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MigrationSource.class);
 
@@ -45,6 +59,7 @@ final class MigrationSource {
     private final MigrationConfig config;
     private final LlumletChannels channels;
     private final Clock clock;
+    private final ExecutorService bulkCopies;
 
     MigrationSource(LlmEngine engine, String instanceId, MigrationConfig config, LlumletChannels channels, Clock clock) {
         this.engine = requireNonNull(engine, "engine is null");
@@ -52,6 +67,14 @@ final class MigrationSource {
         this.config = requireNonNull(config, "config is null");
         this.channels = requireNonNull(channels, "channels is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.bulkCopies = Executors.newCachedThreadPool(config.idlePriorityCopies()
+                ? BackgroundPriority.threadFactory("kv-out")
+                : Thread.ofPlatform().daemon(true).name("kv-out-", 0).factory());
+    }
+
+    @Override
+    public void close() {
+        bulkCopies.shutdownNow();
     }
 
     MigrationOutcome migrate(String requestId, String dstAddress, boolean recompute) {
@@ -60,21 +83,21 @@ final class MigrationSource {
         try {
             ticket = onStep(c -> c.beginMigrationOut(requestId));
         } catch (MigrationAbort e) {
-            return outcome(requestId, MigrationOutcome.Result.SKIPPED, e.getMessage(), 0, 0, 0, 0, t0);
+            return outcome(requestId, MigrationOutcome.Result.SKIPPED, e.getMessage(), 0, 0, 0, 0, t0, 0);
         }
         if (ticket.isEmpty()) {
-            return outcome(requestId, MigrationOutcome.Result.SKIPPED, "not running here or already migrating", 0, 0, 0, 0, t0);
+            return outcome(requestId, MigrationOutcome.Result.SKIPPED, "not running here or already migrating", 0, 0, 0, 0, t0, 0);
         }
         Attempt attempt = new Attempt(ticket.get(), dstAddress, recompute, t0);
         try {
             return attempt.run();
         } catch (MigrationAbort e) {
             attempt.rollBack(e.getMessage());
-            return outcome(requestId, MigrationOutcome.Result.ABORTED, e.getMessage(), attempt.stages, attempt.blocksMoved, attempt.bytesMoved, 0, t0);
+            return outcome(requestId, MigrationOutcome.Result.ABORTED, e.getMessage(), attempt.stages, attempt.blocksMoved, attempt.bytesMoved, 0, t0, attempt.detachedAt());
         } catch (RuntimeException e) {
             log.warn("migration of {} to {} failed", requestId, dstAddress, e);
             attempt.rollBack(e.toString());
-            return outcome(requestId, MigrationOutcome.Result.ABORTED, e.toString(), attempt.stages, attempt.blocksMoved, attempt.bytesMoved, 0, t0);
+            return outcome(requestId, MigrationOutcome.Result.ABORTED, e.toString(), attempt.stages, attempt.blocksMoved, attempt.bytesMoved, 0, t0, attempt.detachedAt());
         }
     }
 
@@ -89,6 +112,10 @@ final class MigrationSource {
         int stages;
         long blocksMoved;
         long bytesMoved;
+        long dataBytes;
+        Optional<String> dataAddress = Optional.empty();
+        long dataTicket;
+        final Map<KvWire.Lane, KvDataLink> links = new EnumMap<>(KvWire.Lane.class);
         Optional<DetachedRequest> detached = Optional.empty();
         boolean committed;
 
@@ -110,17 +137,29 @@ final class MigrationSource {
                     .setBlockSize(blockSize)
                     .setNumLayers(storage == null ? 0 : storage.numLayers())
                     .setBlockFloats(storage == null ? 0 : storage.blockFloats())
-                    .setTotalTokens(ticket.numTokens())).build());
-            hs.expect(MigrateInReply.Kind.RESERVED);
+                    .setTotalTokens(ticket.numTokens())
+                    .setDataChannel(config.dataChannel() && !recompute && storage != null)).build());
+            MigrateInReply begun = hs.expect(MigrateInReply.Kind.RESERVED);
+            if (!begun.getDataAddress().isEmpty()) {
+                dataAddress = Optional.of(begun.getDataAddress());
+                dataTicket = begun.getDataTicket();
+                // Connect now rather than during the downtime.
+                link(KvWire.Lane.URGENT);
+            }
 
             int sent = 0;
-            if (!recompute && ticket.wasRunning()) {
+            int lastStageEstimate = 0;
+            boolean live = !recompute && ticket.wasRunning() && config.maxStages() > 0;
+            if (live) {
+                // If the loop runs out of stages, at least the block being filled and the next one are left.
+                lastStageEstimate = 2;
                 for (int stage = 0; stage < config.maxStages(); stage++) {
                     int from = sent;
                     int[] pinned = onStep(c -> c.pinComputedBlocks(ticket, from))
                             .orElseThrow(() -> new MigrationAbort("the request finished, was preempted or aborted during stage " + from));
                     try {
                         if (pinned.length == 0 || (stage > 0 && pinned.length <= config.lastStageMaxBlocks())) {
+                            lastStageEstimate = pinned.length + 2;
                             break;
                         }
                         sendStage(stage, sent, pinned);
@@ -133,6 +172,11 @@ final class MigrationSource {
                     sent += pinned.length;
                     stages++;
                 }
+                // Reserve the last stage's blocks while the request still runs (the blocks computed but not sent,
+                // the one being filled and one more for a step that may still end before the detach), so the
+                // downtime usually needs no reservation round trip; the destination frees what the commit leaves unused.
+                hs.send(MigrateInMessage.newBuilder().setReserve(Reserve.newBuilder().setNumBlocks(lastStageEstimate)).build());
+                hs.expect(MigrateInReply.Kind.RESERVED);
             }
 
             DetachedRequest d = onStep(c -> c.detachForMigration(ticket))
@@ -140,6 +184,7 @@ final class MigrationSource {
             detached = Optional.of(d);
             MigratingRequest state = d.state();
             boolean lastStage = false;
+            int topUp = 0;
             if (recompute) {
                 state = state.forRecompute();
             } else {
@@ -149,13 +194,15 @@ final class MigrationSource {
                     // are checked afterwards, one round trip instead of three. The destination handles a stream's
                     // messages in order and ignores everything after a refusal, so a refused reservation still
                     // aborts cleanly (we then see REFUSED where RESERVED was expected).
-                    streamStage(stages, sent, Arrays.copyOfRange(d.blockTable(), sent, total));
+                    topUp = Math.max(0, total - sent - lastStageEstimate);
+                    streamStage(stages, sent, Arrays.copyOfRange(d.blockTable(), sent, total), topUp);
                     lastStage = true;
                 }
             }
-            hs.send(MigrateInMessage.newBuilder().setCommit(Commit.newBuilder().setState(ProtoMapping.toProto(state))).build());
+            hs.send(MigrateInMessage.newBuilder().setCommit(Commit.newBuilder().setState(ProtoMapping.toProto(state)).setDataBytes(dataBytes))
+                    .build());
             if (lastStage) {
-                awaitStage();
+                awaitStage(topUp > 0);
             }
             MigrateInReply reply = hs.expect(MigrateInReply.Kind.COMMITTED);
             committed = true;
@@ -171,30 +218,99 @@ final class MigrationSource {
                 abortOnDestination();
             }
             hs.complete();
-            return outcome(ticket.requestId(), MigrationOutcome.Result.COMMITTED, "", stages, blocksMoved, bytesMoved, downtime, t0);
+            closeLinks();
+            return outcome(ticket.requestId(), MigrationOutcome.Result.COMMITTED, "", stages, blocksMoved, bytesMoved, downtime, t0, d.detachedAtNanos());
         }
 
         /** One copy stage while the request keeps decoding: reserve (the destination may refuse), send, await. */
         private void sendStage(int stage, int firstBlock, int[] physical) throws MigrationAbort {
             hs.send(MigrateInMessage.newBuilder().setReserve(Reserve.newBuilder().setNumBlocks(physical.length)).build());
             hs.expect(MigrateInReply.Kind.RESERVED);
-            sendBlocks(stage, firstBlock, physical);
+            sendBlocks(stage, firstBlock, physical, KvWire.Lane.BULK);
             hs.expect(MigrateInReply.Kind.STAGE_DONE);
         }
 
-        /** A stage whose replies {@link #awaitStage} checks later: the reservation and the blocks, unacknowledged. */
-        private void streamStage(int stage, int firstBlock, int[] physical) throws MigrationAbort {
-            hs.send(MigrateInMessage.newBuilder().setReserve(Reserve.newBuilder().setNumBlocks(physical.length)).build());
-            sendBlocks(stage, firstBlock, physical);
+        /**
+         * A stage whose replies {@link #awaitStage} checks later: a reservation of {@code reserve} more blocks (none if
+         * enough are reserved already) and the blocks, unacknowledged.
+         */
+        private void streamStage(int stage, int firstBlock, int[] physical, int reserve) throws MigrationAbort {
+            if (reserve > 0) {
+                hs.send(MigrateInMessage.newBuilder().setReserve(Reserve.newBuilder().setNumBlocks(reserve)).build());
+            }
+            sendBlocks(stage, firstBlock, physical, KvWire.Lane.URGENT);
         }
 
-        private void awaitStage() throws MigrationAbort {
-            hs.expect(MigrateInReply.Kind.RESERVED);
+        private void awaitStage(boolean reserved) throws MigrationAbort {
+            if (reserved) {
+                hs.expect(MigrateInReply.Kind.RESERVED);
+            }
             hs.expect(MigrateInReply.Kind.STAGE_DONE);
+        }
+
+        /** The blocks of every layer: over the data connection of {@code lane} if there is one, else in gRPC messages. */
+        private void sendBlocks(int stage, int firstBlock, int[] physical, KvWire.Lane lane) throws MigrationAbort {
+            if (dataAddress.isPresent()) {
+                long sent = sendData(lane, firstBlock, physical);
+                dataBytes += sent;
+                bytesMoved += sent;
+                blocksMoved += physical.length;
+            } else {
+                sendMessages(stage, firstBlock, physical);
+            }
+        }
+
+        /**
+         * Copies the blocks to the data connection of {@code lane}: bulk stages on this source's bulk-copy threads,
+         * the last stage on a virtual thread, bounded by the step timeout either way (closing the connection stops
+         * a write the destination no longer reads).
+         */
+        private long sendData(KvWire.Lane lane, int firstBlock, int[] physical) throws MigrationAbort {
+            KvDataLink l = link(lane);
+            Callable<Long> copy = () -> l.send(storage, firstBlock, physical);
+            Future<Long> f;
+            if (lane == KvWire.Lane.BULK) {
+                f = bulkCopies.submit(copy);
+            } else {
+                FutureTask<Long> t = new FutureTask<>(copy);
+                Thread.ofVirtual().name("kv-out-urgent").start(t);
+                f = t;
+            }
+            try {
+                return f.get(config.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                l.close();
+                throw new MigrationAbort("interrupted");
+            } catch (ExecutionException e) {
+                throw new MigrationAbort("KV data connection to " + dataAddress.orElseThrow() + " failed: " + e.getCause());
+            } catch (TimeoutException e) {
+                l.close();
+                f.cancel(true);
+                throw new MigrationAbort("sending " + physical.length + " blocks took longer than " + config.stepTimeout().toMillis() + " ms");
+            }
+        }
+
+        private KvDataLink link(KvWire.Lane lane) throws MigrationAbort {
+            KvDataLink link = links.get(lane);
+            if (link == null) {
+                try {
+                    link = KvDataLink.connect(dataAddress.orElseThrow(), dataTicket, lane, config.maxMessageBytes());
+                } catch (IOException e) {
+                    throw new MigrationAbort("cannot open the KV data connection to " + dataAddress.orElseThrow() + ": " + e);
+                }
+                links.put(lane, link);
+            }
+            return link;
+        }
+
+        private void closeLinks() {
+            links.values().forEach(KvDataLink::close);
+            links.clear();
         }
 
         /** The blocks of every layer, fused into messages of at most {@code maxMessageBytes}. */
-        private void sendBlocks(int stage, int firstBlock, int[] physical) throws MigrationAbort {
+        private void sendMessages(int stage, int firstBlock, int[] physical) throws MigrationAbort {
             int blockFloats = storage.blockFloats();
             int perMessage = Math.max(1, config.maxMessageBytes() / (blockFloats * Float.BYTES));
             float[] buf = new float[Math.min(perMessage, physical.length) * blockFloats];
@@ -218,7 +334,12 @@ final class MigrationSource {
             blocksMoved += physical.length;
         }
 
+        long detachedAt() {
+            return detached.map(DetachedRequest::detachedAtNanos).orElse(0L);
+        }
+
         void rollBack(String reason) {
+            closeLinks();
             if (!committed) {
                 try {
                     hs.send(MigrateInMessage.newBuilder().setAbort(AbortMigration.newBuilder().setReason(reason)).build());
@@ -263,7 +384,7 @@ final class MigrationSource {
     }
 
     private MigrationOutcome outcome(String id, MigrationOutcome.Result r, String reason, int stages, long blocks, long bytes, long downtime,
-            long t0) {
-        return new MigrationOutcome(id, r, reason, stages, blocks, bytes, downtime, clock.nanoTime() - t0);
+            long t0, long detachedAt) {
+        return new MigrationOutcome(id, r, reason, stages, blocks, bytes, downtime, clock.nanoTime() - t0, detachedAt == 0 ? 0 : detachedAt - t0);
     }
 }

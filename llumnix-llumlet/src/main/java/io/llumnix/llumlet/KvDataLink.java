@@ -1,0 +1,87 @@
+package io.llumnix.llumlet;
+
+import static java.util.Objects.requireNonNull;
+
+import io.llumnix.engine.exec.KvCacheStorage;
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
+
+/**
+ * The source's end of one KV data connection ({@link KvWire}): copies each layer's blocks straight from the KV
+ * pages into one direct buffer (bulk copies, no per-float loop, no protobuf) and writes it to the socket. Blocking;
+ * one thread at a time. {@link #close} from another thread aborts a blocked write.
+ */
+final class KvDataLink implements AutoCloseable {
+
+    private final SocketChannel channel;
+    private final ByteBuffer header = ByteBuffer.allocateDirect(KvWire.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private final ByteBuffer payload;
+    /** The whole payload buffer (a view taken once: {@code ofBuffer} covers only position to limit). */
+    private final MemorySegment buffer;
+
+    private KvDataLink(SocketChannel channel, int frameBytes) {
+        this.channel = requireNonNull(channel, "channel is null");
+        this.payload = ByteBuffer.allocateDirect(frameBytes);
+        this.buffer = MemorySegment.ofBuffer(payload);
+    }
+
+    /** Connects to {@code host:port} and introduces itself as {@code lane} of the stream holding {@code ticket}. */
+    static KvDataLink connect(String address, long ticket, KvWire.Lane lane, int frameBytes) throws IOException {
+        int colon = address.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IOException("bad data address " + address);
+        }
+        SocketChannel ch = SocketChannel.open();
+        try {
+            ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
+            ch.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
+            KvWire.writeFully(ch, KvWire.hello(ticket, lane));
+            return new KvDataLink(ch, frameBytes);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Sends the given physical blocks (logical blocks {@code firstBlock…}) of every layer, at most a buffer's worth
+     * per frame; flags the stage's last frame. Returns the KV bytes sent.
+     */
+    long send(KvCacheStorage storage, int firstBlock, int[] physical) throws IOException {
+        int blockBytes = storage.blockFloats() * Float.BYTES;
+        int perFrame = Math.max(1, payload.capacity() / blockBytes);
+        if (perFrame * blockBytes > payload.capacity()) {
+            throw new IllegalStateException("a KV block of " + blockBytes + " bytes exceeds the frame buffer of " + payload.capacity());
+        }
+        int layers = storage.numLayers();
+        long sent = 0;
+        for (int layer = 0; layer < layers; layer++) {
+            for (int off = 0; off < physical.length; off += perFrame) {
+                int n = Math.min(perFrame, physical.length - off);
+                int bytes = n * blockBytes;
+                boolean last = layer == layers - 1 && off + n >= physical.length;
+                storage.readBlocks(layer, Arrays.copyOfRange(physical, off, off + n), buffer.asSlice(0, bytes));
+                header.clear();
+                header.putInt(layer).putInt(firstBlock + off).putInt(n).putInt(last ? KvWire.LAST_OF_STAGE : 0).flip();
+                payload.clear().limit(bytes);
+                KvWire.writeFully(channel, header, payload);
+                sent += bytes;
+            }
+        }
+        return sent;
+    }
+
+    @Override
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing to release beyond the descriptor
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.llumnix.llumlet;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.SocketChannel;
+
+/**
+ * The format of a KV data connection between two llumlets, beside the {@code MigrateIn} gRPC stream that carries
+ * the control messages. The source opens the connection and writes a hello that names the stream (its ticket)
+ * and the lane, then frames: a 16-byte header and the KV of {@code numBlocks} consecutive logical blocks of one
+ * layer as little-endian floats, exactly as {@code KvCacheStorage.readBlocks} lays them out. Nothing flows back;
+ * the destination answers on the gRPC stream (STAGE_DONE after a frame flagged {@link #LAST_OF_STAGE}, REFUSED
+ * on any error) and closes the connection when the migration ends either way.
+ *
+ * <pre>
+ * hello:  int magic 'KVD1' | long ticket | int lane (0 bulk, 1 urgent)      all little-endian
+ * frame:  int layer | int firstBlock | int numBlocks | int flags | numBlocks × blockFloats × 4 bytes
+ * </pre>
+ */
+final class KvWire {
+
+    static final int MAGIC = 0x4B564431;
+    static final int HELLO_BYTES = 16;
+    static final int HEADER_BYTES = 16;
+    static final int LAST_OF_STAGE = 1;
+    /** The largest frame a destination accepts (the largest {@code maxMessageBytes} allowed). */
+    static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
+
+    /** Which receiving thread serves a connection: copy stages that overlap decoding, or the last stage (downtime). */
+    enum Lane {
+        BULK,
+        URGENT
+    }
+
+    private KvWire() {}
+
+    static ByteBuffer hello(long ticket, Lane lane) {
+        ByteBuffer b = ByteBuffer.allocate(HELLO_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(MAGIC).putLong(ticket).putInt(lane.ordinal()).flip();
+        return b;
+    }
+
+    /** Fills {@code buf} to its limit; false on a clean end of stream before the first byte, EOFException after it. */
+    static boolean readFully(SocketChannel ch, ByteBuffer buf) throws IOException {
+        boolean any = false;
+        while (buf.hasRemaining()) {
+            int n = ch.read(buf);
+            if (n < 0) {
+                if (!any) {
+                    return false;
+                }
+                throw new EOFException("data connection closed in the middle of a frame");
+            }
+            any |= n > 0;
+        }
+        return true;
+    }
+
+    static void writeFully(SocketChannel ch, ByteBuffer... bufs) throws IOException {
+        long left = 0;
+        for (ByteBuffer b : bufs) {
+            left += b.remaining();
+        }
+        while (left > 0) {
+            left -= ch.write(bufs);
+        }
+    }
+}
