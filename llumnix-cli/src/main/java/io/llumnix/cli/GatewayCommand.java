@@ -17,6 +17,7 @@ import io.llumnix.gateway.Gateway;
 import io.llumnix.gateway.GatewayConfig;
 import io.llumnix.gateway.ModelCatalog;
 import io.llumnix.gateway.PromptTokenizer;
+import io.llumnix.gateway.TrafficPolicy;
 import io.llumnix.gateway.tokenize.HfTokenizer;
 import io.llumnix.scheduler.service.HttpSchedulerClient;
 import java.net.URI;
@@ -112,6 +113,9 @@ final class GatewayCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     BatchOptions batch = new BatchOptions();
 
+    @picocli.CommandLine.Mixin
+    TrafficOptions traffic = new TrafficOptions();
+
     @ParentCommand
     Main main;
 
@@ -144,6 +148,10 @@ final class GatewayCommand implements Callable<Integer> {
             throw new UserException(e.getMessage(), e);
         }
         ModelCatalog catalog = catalog();
+        TrafficPolicy trafficPolicy = traffic.policy(config.idleTimeout());
+        if (backends.isEmpty() && redis.isEmpty()) {
+            staticInstances.addAll(traffic.poolInstances(trafficPolicy, servedModelName));
+        }
         RedisClusterMetaStore store = redis.map(r -> new RedisClusterMetaStore(ClusterControl.parseRedis("--redis", r))).orElse(null);
         DiscoveryLoop discovery = store == null ? null : new DiscoveryLoop(new CmsDiscovery(store), ServeStack.REGISTER_INTERVAL);
         BackendDirectory directory = discovery != null ? BackendDirectory.dynamic(discovery::instances) : BackendDirectory.of(staticBackends());
@@ -152,6 +160,9 @@ final class GatewayCommand implements Callable<Integer> {
         try {
             Running running = new Running(Gateway.start(config, client, directory, catalog, keys, Clock.system()), client, discovery, store);
             batch.enable(running.gateway(), running);
+            if (traffic.configured()) {
+                running.gateway().manageTraffic(trafficPolicy);
+            }
             return running;
         } catch (LlumnixException e) {
             client.close();
@@ -165,8 +176,11 @@ final class GatewayCommand implements Callable<Integer> {
         }
     }
 
+    /** Instances named by flags other than --backends (the pools' URLs when there is no other list). */
+    private final List<InstanceMetadata> staticInstances = new ArrayList<>();
+
     private List<InstanceMetadata> staticBackends() {
-        List<InstanceMetadata> list = new ArrayList<>();
+        List<InstanceMetadata> list = new ArrayList<>(staticInstances);
         for (URI b : backends) {
             if (b.getHost() == null || b.getPort() < 0) {
                 throw new UserException("--backends: '" + b + "' is not http://HOST:PORT");
