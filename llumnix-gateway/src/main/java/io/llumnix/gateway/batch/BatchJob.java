@@ -55,7 +55,8 @@ final class BatchJob {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     private final AtomicInteger completed = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
-    private BatchRecord record;
+    /** Read without a lock (clients polling never wait on a disk write); changed only under the monitor. */
+    private volatile BatchRecord record;
     private volatile boolean cancelRequested;
     private volatile boolean stopping;
     private volatile boolean running;
@@ -75,7 +76,8 @@ final class BatchJob {
     }
 
     /** The batch as clients see it now, with live request counts while it runs. */
-    synchronized BatchRecord view() {
+    BatchRecord view() {
+        BatchRecord record = this.record;
         if (!running || journal == null || record.status().terminal() || record.ending() != null) {
             return record; // not running, or still reading the journal back: the persisted counts
         }
@@ -87,7 +89,8 @@ final class BatchJob {
     }
 
     /** Whether {@code fileId} is this unfinished batch's input (then it must not be deleted). */
-    synchronized boolean needs(String fileId) {
+    boolean needs(String fileId) {
+        BatchRecord record = this.record;
         return !record.status().terminal() && record.inputFileId().equals(fileId);
     }
 
@@ -114,12 +117,16 @@ final class BatchJob {
         return view();
     }
 
-    /** Gateway shutdown: abandons lines in flight (not recorded: they run again after a restart) and waits briefly. */
+    /** Gateway shutdown, first step: abandons lines in flight (not recorded: they run again after a restart). */
     void stop() {
         stopping = true;
         for (Thread t : threads) {
             t.interrupt();
         }
+    }
+
+    /** Gateway shutdown, second step: waits briefly for the batch's threads to end. */
+    void awaitStopped() {
         for (Thread t : threads) {
             try {
                 t.join(TimeUnit.SECONDS.toMillis(5));
@@ -392,7 +399,7 @@ final class BatchJob {
         }
     }
 
-    private synchronized BatchRecord record() {
+    private BatchRecord record() {
         return record;
     }
 

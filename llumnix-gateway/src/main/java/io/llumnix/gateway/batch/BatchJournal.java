@@ -2,8 +2,11 @@ package io.llumnix.gateway.batch;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -62,25 +65,38 @@ final class BatchJournal implements AutoCloseable {
     /** Opens (creating) the journal at {@code path}, reading the entries it holds and cutting off a torn tail. */
     static BatchJournal open(Path path, JsonMapper json) {
         try {
+            boolean created = !Files.exists(path);
             FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            BatchJournal journal = new BatchJournal(path, json, channel);
-            byte[] bytes = Files.readAllBytes(path);
-            int start = 0;
-            while (start < bytes.length) {
-                int end = indexOf(bytes, (byte) '\n', start);
-                Entry entry = end < 0 ? null : parse(json, new String(bytes, start, end - start, StandardCharsets.UTF_8));
-                if (entry == null) {
-                    log.warn("journal {}: cutting off a torn entry at byte {} of {}", path, start, bytes.length);
-                    break;
-                }
-                journal.remember(entry);
-                start = end + 1;
+            if (created) {
+                // The journal's directory entry must be durable too, or a power cut could lose the whole file.
+                AtomicFiles.syncDirectory(path.toAbsolutePath().getParent());
             }
-            if (start < bytes.length) {
-                channel.truncate(start);
+            BatchJournal journal = new BatchJournal(path, json, channel);
+            long good = 0; // bytes up to the end of the last complete entry
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(path))) {
+                ByteArrayOutputStream line = new ByteArrayOutputStream();
+                int b;
+                while ((b = in.read()) >= 0) {
+                    if (b != '\n') {
+                        line.write(b);
+                        continue;
+                    }
+                    Entry entry = parse(json, line.toString(StandardCharsets.UTF_8));
+                    if (entry == null) {
+                        break;
+                    }
+                    journal.remember(entry);
+                    good += line.size() + 1;
+                    line.reset();
+                }
+            }
+            long size = channel.size();
+            if (good < size) {
+                log.warn("journal {}: cutting off a torn entry at byte {} of {}", path, good, size);
+                channel.truncate(good);
                 channel.force(true);
             }
-            channel.position(start);
+            channel.position(good);
             return journal;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the batch journal " + path, e);
@@ -97,15 +113,6 @@ final class BatchJournal implements AutoCloseable {
         } catch (JacksonException e) {
             return null;
         }
-    }
-
-    private static int indexOf(byte[] bytes, byte b, int from) {
-        for (int i = from; i < bytes.length; i++) {
-            if (bytes[i] == b) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private void remember(Entry entry) {

@@ -234,6 +234,7 @@ final class BatchService implements AutoCloseable {
     @Override
     public void close() {
         jobs.values().forEach(BatchJob::stop);
+        jobs.values().forEach(BatchJob::awaitStopped);
         try {
             lock.release();
             lockChannel.close();
