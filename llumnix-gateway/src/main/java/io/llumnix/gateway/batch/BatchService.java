@@ -77,11 +77,16 @@ final class BatchService implements AutoCloseable {
                 throw new IllegalStateException("the batch directory " + dir + " is in use by another gateway; give each its own --batch-dir");
             }
             this.lock = l;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the batch directory " + dir, e);
+        }
+        try {
             this.files = new FileStore(dir.resolve("files"), clock, json);
             this.batchDir = Files.createDirectories(dir.resolve("batches"));
             load();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the batch directory " + dir, e);
+        } catch (IOException | RuntimeException e) {
+            releaseLock();
+            throw e instanceof IOException io ? new UncheckedIOException("cannot open the batch directory " + dir, io) : (RuntimeException) e;
         }
         jobs.values().forEach(BatchJob::start);
     }
@@ -235,6 +240,10 @@ final class BatchService implements AutoCloseable {
     public void close() {
         jobs.values().forEach(BatchJob::stop);
         jobs.values().forEach(BatchJob::awaitStopped);
+        releaseLock();
+    }
+
+    private void releaseLock() {
         try {
             lock.release();
             lockChannel.close();
