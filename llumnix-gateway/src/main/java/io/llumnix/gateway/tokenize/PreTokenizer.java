@@ -132,7 +132,8 @@ sealed interface PreTokenizer {
             case "Metaspace" -> new Metaspace(node.path("replacement").asString("\u2581"), metaspacePrepend(node), node.path("split").asBoolean(true));
             case "Split" -> new Split(SplitPattern.parse(node.path("pattern")), Behavior.parse(node.path("behavior").asString("")),
                     node.path("invert").asBoolean(false));
-            case "Digits" -> new Split(Pattern.compile("[0-9]"), node.path("individual_digits").asBoolean(false) ? Behavior.ISOLATED
+            // Rust's char::is_numeric, as Hugging Face splits: every Unicode number, not only ASCII digits.
+            case "Digits" -> new Split(Pattern.compile("\\p{N}"), node.path("individual_digits").asBoolean(false) ? Behavior.ISOLATED
                     : Behavior.CONTIGUOUS, false);
             case "Whitespace" -> new Split(SplitPattern.compile("\\w+|[^\\w\\s]+"), Behavior.REMOVED, true);
             case "WhitespaceSplit" -> new Split(SplitPattern.compile("\\s+"), Behavior.REMOVED, false);
@@ -225,15 +226,16 @@ sealed interface PreTokenizer {
             return acc.reversed();
         }
 
+        /** Neighbours of the same kind become one span (with {@code invert}, adjacent matches are such neighbours). */
         private static List<Span> contiguous(List<Span> spans) {
             List<Span> acc = new ArrayList<>();
             boolean previousMatch = false;
             for (Span s : spans) {
-                if (s.match() && previousMatch && !acc.isEmpty()) {
+                if (s.match() == previousMatch && !acc.isEmpty()) {
                     Span last = acc.removeLast();
-                    acc.add(new Span(last.start(), s.end(), true));
+                    acc.add(new Span(last.start(), s.end(), false));
                 } else {
-                    acc.add(s);
+                    acc.add(new Span(s.start(), s.end(), false));
                 }
                 previousMatch = s.match();
             }

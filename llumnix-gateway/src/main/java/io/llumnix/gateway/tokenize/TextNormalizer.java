@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import java.text.Normalizer;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -61,11 +60,22 @@ sealed interface TextNormalizer {
         }
     }
 
-    /** Lower-cases. */
+    /**
+     * Lower-cases character by character, as Hugging Face does (Rust's {@code char::to_lowercase}): no context rules,
+     * so a word-final {@code Σ} becomes {@code σ}, not {@code ς} as {@link String#toLowerCase} would make it.
+     */
     record Lowercase() implements TextNormalizer {
         @Override
         public String normalize(String text) {
-            return text.toLowerCase(Locale.ROOT);
+            StringBuilder out = new StringBuilder(text.length());
+            text.codePoints().forEach(cp -> {
+                if (cp == 0x130) {
+                    out.append("i\u0307"); // İ: the one unconditional multi-character lowercase mapping
+                } else {
+                    out.appendCodePoint(Character.toLowerCase(cp));
+                }
+            });
+            return out.toString();
         }
     }
 

@@ -41,9 +41,7 @@ final class TestingTokenizerJson {
      * allowed only ranks below R, leaves of the token's bytes (token R was created by exactly that merge).
      */
     static String gpt2FromR50k() {
-        ObjectNode pre = JSON.createObjectNode().put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
-                .put("use_regex", true);
-        return fromTiktoken("r50k_base", Map.of("<|endoftext|>", 50256), pre, false);
+        return Gpt2.JSON_TEXT;
     }
 
     /**
@@ -52,6 +50,25 @@ final class TestingTokenizerJson {
      * token, as tiktoken looks words up before merging).
      */
     static String cl100kFromTiktoken() {
+        return Cl100k.JSON_TEXT;
+    }
+
+    /** Built once per test JVM: the conversions take a second or two each. */
+    private static final class Gpt2 {
+        static final String JSON_TEXT = buildGpt2();
+    }
+
+    private static final class Cl100k {
+        static final String JSON_TEXT = buildCl100k();
+    }
+
+    private static String buildGpt2() {
+        ObjectNode pre = JSON.createObjectNode().put("type", "ByteLevel").put("add_prefix_space", false).put("trim_offsets", true)
+                .put("use_regex", true);
+        return fromTiktoken("r50k_base", Map.of("<|endoftext|>", 50256), pre, false);
+    }
+
+    private static String buildCl100k() {
         String regex = "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+";
         ObjectNode split = JSON.createObjectNode().put("type", "Split").put("behavior", "Isolated").put("invert", false);
         split.set("pattern", JSON.createObjectNode().put("Regex", regex));
@@ -175,8 +192,15 @@ final class TestingTokenizerJson {
         post.set("single", JSON.createArrayNode()
                 .add(JSON.createObjectNode().set("SpecialToken", JSON.createObjectNode().put("id", "<s>").put("type_id", 0)))
                 .add(JSON.createObjectNode().set("Sequence", JSON.createObjectNode().put("id", "A").put("type_id", 0))));
-        post.set("special_tokens", JSON.createObjectNode().set("<s>", JSON.createObjectNode().put("id", "<s>")
-                .set("ids", JSON.createArrayNode().add(1))));
+        post.set("pair", JSON.createArrayNode()
+                .add(JSON.createObjectNode().set("SpecialToken", JSON.createObjectNode().put("id", "<s>").put("type_id", 0)))
+                .add(JSON.createObjectNode().set("Sequence", JSON.createObjectNode().put("id", "A").put("type_id", 0)))
+                .add(JSON.createObjectNode().set("SpecialToken", JSON.createObjectNode().put("id", "<s>").put("type_id", 1)))
+                .add(JSON.createObjectNode().set("Sequence", JSON.createObjectNode().put("id", "B").put("type_id", 1))));
+        ObjectNode bos = JSON.createObjectNode().put("id", "<s>");
+        bos.set("ids", JSON.createArrayNode().add(1));
+        bos.set("tokens", JSON.createArrayNode().add("<s>"));
+        post.set("special_tokens", JSON.createObjectNode().set("<s>", bos));
         root.set("post_processor", post);
         ArrayNode decoders = JSON.createArrayNode();
         decoders.add(JSON.createObjectNode().put("type", "Replace").put("content", " ")
