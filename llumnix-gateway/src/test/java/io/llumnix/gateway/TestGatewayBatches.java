@@ -79,7 +79,8 @@ class TestGatewayBatches {
         assertThat(done.get("completed_at").isNumber()).isTrue();
 
         List<JsonNode> outputs = client.content(done.get("output_file_id").asString());
-        assertThat(outputs).hasSize(20);
+        assertThat(outputs).extracting(out -> out.get("custom_id").asString())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20).mapToObj(i -> "req-" + i).toList()); // input order
         Map<String, String> batchTexts = new HashMap<>();
         for (JsonNode out : outputs) {
             assertThat(out.get("id").asString()).startsWith("batch_req_");

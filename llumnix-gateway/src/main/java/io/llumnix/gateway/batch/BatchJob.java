@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Phaser;
@@ -22,8 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -270,8 +269,8 @@ final class BatchJob {
                 continue;
             }
             switch (outcome) {
-                case LineExecutor.Answered a -> record(line, a.statusCode() < 200 || a.statusCode() > 299, answeredOutput(line, a));
-                case LineExecutor.Unanswered u -> record(line, true, errorOutput(line, "server_error",
+                case LineExecutor.Answered a -> record(line, a.statusCode() < 200 || a.statusCode() > 299, BatchOutputLines.answered(json, line, a));
+                case LineExecutor.Unanswered u -> record(line, true, BatchOutputLines.failed(json, line, "server_error",
                         "The request could not be executed: " + u.reason()));
             }
             return;
@@ -304,39 +303,9 @@ final class BatchJob {
         }
     }
 
-    private ObjectNode answeredOutput(BatchLine line, LineExecutor.Answered a) {
-        ObjectNode out = json.createObjectNode();
-        out.put("id", BatchIds.request());
-        out.put("custom_id", line.customId());
-        ObjectNode response = out.putObject("response");
-        response.put("status_code", a.statusCode());
-        JsonNode body;
-        try {
-            body = json.readTree(a.body());
-        } catch (JacksonException e) {
-            body = json.getNodeFactory().stringNode(a.body());
-        }
-        String requestId = a.requestId().isEmpty() ? body.path("id").asString("") : a.requestId();
-        response.put("request_id", requestId);
-        response.set("body", body);
-        out.putNull("error");
-        return out;
-    }
-
-    private ObjectNode errorOutput(BatchLine line, String code, String message) {
-        ObjectNode out = json.createObjectNode();
-        out.put("id", BatchIds.request());
-        out.put("custom_id", line.customId());
-        out.putNull("response");
-        ObjectNode error = out.putObject("error");
-        error.put("code", code);
-        error.put("message", message);
-        return out;
-    }
-
     /**
-     * Writes the output and error files and moves to the terminal state (again, identically, after a crash). The files
-     * list lines in the order they finished, as OpenAI's may; expired lines come last in the error file.
+     * Writes the output and error files, in input order, and moves to the terminal state (again, identically, after a
+     * crash). Streams the input and reads each line's journal entry back, so no file is held in memory.
      */
     private void finish(Path input, int total) throws IOException {
         BatchJournal j = requireNonNull(journal);
@@ -365,16 +334,17 @@ final class BatchJob {
         Path errorTemp = files.tempPath(errorId == null ? r.id() + "-error" : errorId);
         try (BufferedWriter output = Files.newBufferedWriter(outputTemp, StandardCharsets.UTF_8);
                 BufferedWriter errors = Files.newBufferedWriter(errorTemp, StandardCharsets.UTF_8)) {
-            j.forEach(e -> writeLine(e.failed() ? errors : output, e.output()));
-            if (terminal == BatchStatus.EXPIRED) {
-                BatchInput.scan(input, Integer.MAX_VALUE, json, line -> {
-                    if (!j.contains(line.index())) {
-                        writeLine(errors, errorOutput(line, "batch_expired", "This request could not be executed before the completion "
-                                + "window expired."));
-                    }
-                    return true;
-                });
-            }
+            boolean expired = terminal == BatchStatus.EXPIRED;
+            BatchInput.scan(input, Integer.MAX_VALUE, json, line -> {
+                Optional<BatchJournal.Entry> e = j.entry(line.index());
+                if (e.isPresent()) {
+                    writeLine(e.get().failed() ? errors : output, e.get().output());
+                } else if (expired) {
+                    writeLine(errors, BatchOutputLines.failed(json, line, "batch_expired",
+                            "This request could not be executed before the completion window expired."));
+                }
+                return true;
+            });
         }
         if (outputId != null) {
             files.adopt(outputId, outputTemp, r.id() + "_output.jsonl", "batch_output", r.owner());

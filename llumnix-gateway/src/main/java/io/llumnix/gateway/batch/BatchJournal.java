@@ -3,7 +3,6 @@ package io.llumnix.gateway.batch;
 import static java.util.Objects.requireNonNull;
 
 import java.io.BufferedInputStream;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -15,10 +14,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.Map;
-import java.util.Set;
-import java.util.function.Consumer;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -34,7 +31,8 @@ import tools.jackson.databind.node.ObjectNode;
  * <p>A crash can tear only the last entry (it was being written); opening the journal cuts such a tail off, and
  * that line simply runs again.
  *
- * <p>Only each entry's line index and outcome stay in memory; {@link #forEach} streams the outputs back from disk.
+ * <p>Only each entry's line index, outcome and place in the file stay in memory; {@link #entry} reads an output back
+ * from disk.
  *
  * <p>Thread-safe: appends are serialized.
  */
@@ -52,8 +50,11 @@ final class BatchJournal implements AutoCloseable {
     private final Path path;
     private final JsonMapper json;
     private final FileChannel channel;
-    /** Line index → whether it failed. */
-    private final Map<Integer, Boolean> outcomes = new HashMap<>();
+    /** Where an entry sits in the file. */
+    private record Slot(long offset, int length, boolean failed) {}
+
+    /** Line index → its entry's slot. */
+    private final Map<Integer, Slot> outcomes = new HashMap<>();
     private int failed;
 
     private BatchJournal(Path path, JsonMapper json, FileChannel channel) {
@@ -85,7 +86,7 @@ final class BatchJournal implements AutoCloseable {
                     if (entry == null) {
                         break;
                     }
-                    journal.remember(entry);
+                    journal.remember(entry, good, line.size());
                     good += line.size() + 1;
                     line.reset();
                 }
@@ -115,8 +116,8 @@ final class BatchJournal implements AutoCloseable {
         }
     }
 
-    private void remember(Entry entry) {
-        if (outcomes.putIfAbsent(entry.index(), entry.failed()) == null && entry.failed()) {
+    private void remember(Entry entry, long offset, int length) {
+        if (outcomes.putIfAbsent(entry.index(), new Slot(offset, length, entry.failed())) == null && entry.failed()) {
             failed++;
         }
     }
@@ -135,20 +136,27 @@ final class BatchJournal implements AutoCloseable {
         return failed;
     }
 
-    /** Streams every entry from disk, in the order they were appended, each line once. */
-    synchronized void forEach(Consumer<Entry> action) {
-        Set<Integer> seen = new HashSet<>();
-        try (BufferedReader in = Files.newBufferedReader(path, StandardCharsets.UTF_8)) {
-            String text;
-            while ((text = in.readLine()) != null) {
-                Entry e = parse(json, text);
-                if (e != null && seen.add(e.index()) && outcomes.containsKey(e.index())) {
-                    action.accept(e);
+    /** The entry of line {@code index}, read back from disk, if it has one. */
+    synchronized Optional<Entry> entry(int index) {
+        Slot slot = outcomes.get(index);
+        if (slot == null) {
+            return Optional.empty();
+        }
+        ByteBuffer buf = ByteBuffer.allocate(slot.length());
+        try {
+            while (buf.hasRemaining()) {
+                if (channel.read(buf, slot.offset() + buf.position()) < 0) {
+                    throw new IOException("the journal ends inside the entry of line " + index);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the batch journal " + path, e);
         }
+        Entry entry = parse(json, new String(buf.array(), StandardCharsets.UTF_8));
+        if (entry == null || entry.index() != index) {
+            throw new IllegalStateException("the journal " + path + " does not hold line " + index + " where it wrote it");
+        }
+        return Optional.of(entry);
     }
 
     /** Appends and fsyncs {@code entry}; returns false (and writes nothing) if the line already has one. */
@@ -161,7 +169,9 @@ final class BatchJournal implements AutoCloseable {
         n.put("failed", entry.failed());
         n.set("output", entry.output());
         byte[] bytes = (json.writeValueAsString(n) + "\n").getBytes(StandardCharsets.UTF_8);
+        long offset;
         try {
+            offset = channel.position();
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
                 channel.write(buf);
@@ -170,7 +180,7 @@ final class BatchJournal implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot append to the batch journal", e);
         }
-        remember(entry);
+        remember(entry, offset, bytes.length - 1);
         return true;
     }
 
