@@ -70,6 +70,11 @@ final class BatchClient implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    HttpResponse<String> sendTyped(String path, String contentType, byte[] body) throws IOException, InterruptedException {
+        return http.send(request(path).header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
     JsonNode ok(String method, String path, String jsonBody) throws IOException, InterruptedException {
         HttpResponse<String> r = send(method, path, jsonBody);
         if (r.statusCode() != 200) {

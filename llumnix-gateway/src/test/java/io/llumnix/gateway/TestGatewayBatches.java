@@ -200,6 +200,9 @@ class TestGatewayBatches {
         assertError(client.upload("big.jsonl", "batch", (good + "\n").repeat(256 * 1024 / good.length() + 10).getBytes(StandardCharsets.UTF_8)),
                 400, "exceeds the limit");
         assertError(client.send("POST", "/v1/files", "{}"), 400, "multipart");
+        assertError(client.sendTyped("/v1/files", "multipart/form-data; boundary=zz", "garbage\r\n--zz\r\nnope".getBytes(StandardCharsets.UTF_8)),
+                400, "");
+        assertError(client.sendTyped("/v1/files", "multipart/form-data", new byte[] {1, 2, 3}), 400, "");
         assertError(client.upload(null, "batch", good.getBytes(StandardCharsets.UTF_8)), 400, "Missing the multipart field 'file'");
         assertError(client.upload(null, "batch", (good + "\n").repeat(100).getBytes(StandardCharsets.UTF_8)), 400, "");
 
