@@ -3,6 +3,9 @@ package io.llumnix.llumlet;
 import static java.util.Objects.requireNonNull;
 
 import io.llumnix.engine.exec.KvCacheStorage;
+import io.llumnix.proto.MigrateInReply;
+import io.llumnix.proto.RequestState;
+import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
@@ -74,6 +77,33 @@ final class KvDataLink implements AutoCloseable {
             }
         }
         return sent;
+    }
+
+    /** Sends the request's state after the last blocks; the destination installs it once {@code dataBytes} have arrived in all. */
+    void sendCommit(RequestState state, long dataBytes) throws IOException {
+        byte[] bytes = state.toByteArray();
+        header.clear();
+        header.putInt(0).putInt(0).putInt(0).putInt(KvWire.COMMIT).flip();
+        ByteBuffer meta = ByteBuffer.allocate(KvWire.COMMIT_META_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        meta.putInt(bytes.length).putLong(dataBytes).flip();
+        KvWire.writeFully(channel, header, meta, ByteBuffer.wrap(bytes));
+    }
+
+    /** The destination's answer to {@link #sendCommit}; EOF when it refused (its reason is on the gRPC stream). */
+    MigrateInReply readReply() throws IOException {
+        ByteBuffer len = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        if (!KvWire.readFully(channel, len)) {
+            throw new EOFException("the destination closed the data connection instead of committing");
+        }
+        int n = len.flip().getInt();
+        if (n < 0 || n > KvWire.MAX_MESSAGE_BYTES) {
+            throw new IOException("bad reply length " + n);
+        }
+        ByteBuffer body = ByteBuffer.allocate(n);
+        if (n > 0 && !KvWire.readFully(channel, body)) {
+            throw new EOFException("the data connection closed in the middle of the reply");
+        }
+        return MigrateInReply.parseFrom(body.flip());
     }
 
     @Override

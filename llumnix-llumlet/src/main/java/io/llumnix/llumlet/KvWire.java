@@ -10,13 +10,19 @@ import java.nio.channels.SocketChannel;
  * The format of a KV data connection between two llumlets, beside the {@code MigrateIn} gRPC stream that carries
  * the control messages. The source opens the connection and writes a hello that names the stream (its ticket)
  * and the lane, then frames: a 16-byte header and the KV of {@code numBlocks} consecutive logical blocks of one
- * layer as little-endian floats, exactly as {@code KvCacheStorage.readBlocks} lays them out. Nothing flows back;
- * the destination answers on the gRPC stream (STAGE_DONE after a frame flagged {@link #LAST_OF_STAGE}, REFUSED
- * on any error) and closes the connection when the migration ends either way.
+ * layer as little-endian floats, exactly as {@code KvCacheStorage.readBlocks} lays them out. The destination
+ * answers on the gRPC stream (STAGE_DONE after a frame flagged {@link #LAST_OF_STAGE}, REFUSED on any error) and
+ * closes the connection when the migration ends either way.
+ *
+ * <p>The urgent lane may end with a commit frame (flag {@link #COMMIT}): the request's state, sent right after the
+ * last blocks so that the downtime crosses no gRPC hops. The destination installs the request and answers on
+ * that connection with a length-prefixed {@code MigrateInReply} (COMMITTED); on a refusal it closes it instead.
  *
  * <pre>
  * hello:  int magic 'KVD1' | long ticket | int lane (0 bulk, 1 urgent)      all little-endian
  * frame:  int layer | int firstBlock | int numBlocks | int flags | numBlocks × blockFloats × 4 bytes
+ * commit: int 0 | int 0 | int 0 | int COMMIT | int stateBytes | long dataBytes | RequestState (protobuf)
+ * reply:  int length | MigrateInReply (protobuf)                            destination to source
  * </pre>
  */
 final class KvWire {
@@ -25,6 +31,10 @@ final class KvWire {
     static final int HELLO_BYTES = 16;
     static final int HEADER_BYTES = 16;
     static final int LAST_OF_STAGE = 1;
+    static final int COMMIT = 2;
+    static final int COMMIT_META_BYTES = 12;
+    /** The largest request state or reply accepted on the wire. */
+    static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
     /** The largest frame a destination accepts (the largest {@code maxMessageBytes} allowed). */
     static final int MAX_FRAME_BYTES = 64 * 1024 * 1024;
 

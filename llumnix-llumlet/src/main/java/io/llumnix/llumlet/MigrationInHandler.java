@@ -55,6 +55,7 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
     private final List<SocketChannel> dataLinks = new ArrayList<>();
     private long ticket;
     private long dataBytes;
+    private int installedBlocks;
     private String requestId = "";
     private boolean haveSlot;
     private int[] reserved = new int[0];
@@ -164,30 +165,81 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
 
     private void commit(MigrateInMessage message) {
         var state = ProtoMapping.fromProto(message.getCommit().getState());
-        long expected = message.getCommit().getDataBytes();
+        if (install(state, message.getCommit().getDataBytes())) {
+            closeData();
+            committed();
+        }
+    }
+
+    /**
+     * Waits until {@code expected} KV bytes have been written, then installs the request in the reserved blocks;
+     * false (after refusing) when the bytes never came or the migration ended meanwhile.
+     */
+    private boolean install(io.llumnix.engine.sched.MigratingRequest state, long expected) {
         long deadline = System.nanoTime() + config.stepTimeout().toNanos();
         while (!finished && dataBytes < expected) {
             if (!await(deadline)) {
                 refuse("only " + dataBytes + " of " + expected + " KV bytes arrived on the data connection");
-                return;
+                return false;
             }
         }
         if (finished) {
-            return;
+            return false;
         }
         int[] table = reserved;
         onStep(engine.installMigrated(state, table));
+        installedBlocks = table.length;
         reserved = new int[0];
         finished = true;
         releaseSlot();
-        closeData();
-        replies.onNext(MigrateInReply.newBuilder()
+        return true;
+    }
+
+    private MigrateInReply committedReply() {
+        return MigrateInReply.newBuilder()
                 .setKind(MigrateInReply.Kind.COMMITTED)
                 .setApiAddress(apiAddress)
                 .setInstanceId(instanceId)
-                .setBlocksReserved(table.length)
-                .build());
-        replies.onCompleted();
+                .setBlocksReserved(installedBlocks)
+                .build();
+    }
+
+    /** Tells the stream (too) and ends it. */
+    private void committed() {
+        try {
+            replies.onNext(committedReply());
+            replies.onCompleted();
+        } catch (RuntimeException e) {
+            // A source that committed over the data connection may have closed the stream already.
+            log.debug("stream of {} gone after the commit: {}", requestId, e.toString());
+        }
+    }
+
+    /** A commit frame on the urgent data connection: install, answer on that connection, then close everything. */
+    private synchronized void commitFromData(io.llumnix.proto.RequestState state, long expected, SocketChannel ch) {
+        if (finished) {
+            return;
+        }
+        try {
+            if (!install(ProtoMapping.fromProto(state), expected)) {
+                return;
+            }
+        } catch (RuntimeException e) {
+            log.warn("migration in of {} failed at the commit", requestId, e);
+            refuse(e.toString());
+            return;
+        }
+        byte[] body = committedReply().toByteArray();
+        ByteBuffer reply = ByteBuffer.allocate(Integer.BYTES + body.length).order(ByteOrder.LITTLE_ENDIAN);
+        reply.putInt(body.length).put(body).flip();
+        try {
+            KvWire.writeFully(ch, reply);
+        } catch (IOException e) {
+            // Installed already: the source will see the COMMITTED on the stream, or abort the request here if it gave up.
+            log.info("could not answer the commit of {} on the data connection: {}", requestId, e.toString());
+        }
+        closeData();
+        committed();
     }
 
     @Override
@@ -282,6 +334,10 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
                 int first = header.getInt();
                 int n = header.getInt();
                 int flags = header.getInt();
+                if ((flags & KvWire.COMMIT) != 0) {
+                    receiveCommit(ch);
+                    return;
+                }
                 long bytes = n * blockBytes;
                 if (n <= 0 || bytes > KvWire.MAX_FRAME_BYTES || layer < 0 || layer >= storage.numLayers()) {
                     dataEnded("bad data frame: layer " + layer + ", " + n + " blocks");
@@ -302,6 +358,25 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
         } catch (IOException | RuntimeException e) {
             dataEnded("data connection failed: " + e);
         }
+    }
+
+    private void receiveCommit(SocketChannel ch) throws IOException {
+        ByteBuffer meta = ByteBuffer.allocate(KvWire.COMMIT_META_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        if (!KvWire.readFully(ch, meta)) {
+            throw new java.io.EOFException("data connection closed after a commit header");
+        }
+        meta.flip();
+        int len = meta.getInt();
+        long expected = meta.getLong();
+        if (len < 0 || len > KvWire.MAX_MESSAGE_BYTES) {
+            dataEnded("bad commit frame of " + len + " bytes");
+            return;
+        }
+        ByteBuffer body = ByteBuffer.allocate(len);
+        if (len > 0 && !KvWire.readFully(ch, body)) {
+            throw new java.io.EOFException("data connection closed in the middle of a commit");
+        }
+        commitFromData(io.llumnix.proto.RequestState.parseFrom(body.flip()), expected, ch);
     }
 
     /** Writes one frame once its blocks are reserved; false when the migration has ended (or just failed). */

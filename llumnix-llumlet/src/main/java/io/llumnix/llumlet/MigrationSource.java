@@ -22,13 +22,13 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.FutureTask;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
@@ -60,6 +60,8 @@ final class MigrationSource implements AutoCloseable {
     private final LlumletChannels channels;
     private final Clock clock;
     private final ExecutorService bulkCopies;
+    private final ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon(true).name("kv-out-watchdog").factory());
 
     MigrationSource(LlmEngine engine, String instanceId, MigrationConfig config, LlumletChannels channels, Clock clock) {
         this.engine = requireNonNull(engine, "engine is null");
@@ -75,6 +77,7 @@ final class MigrationSource implements AutoCloseable {
     @Override
     public void close() {
         bulkCopies.shutdownNow();
+        watchdog.shutdownNow();
     }
 
     MigrationOutcome migrate(String requestId, String dstAddress, boolean recompute) {
@@ -183,28 +186,38 @@ final class MigrationSource implements AutoCloseable {
                     .orElseThrow(() -> new MigrationAbort("the request finished, was preempted or aborted before the last stage"));
             detached = Optional.of(d);
             MigratingRequest state = d.state();
-            boolean lastStage = false;
-            int topUp = 0;
+            MigrateInReply reply;
             if (recompute) {
-                state = state.forRecompute();
+                hs.send(MigrateInMessage.newBuilder().setCommit(Commit.newBuilder().setState(ProtoMapping.toProto(state.forRecompute())))
+                        .build());
+                reply = hs.expect(MigrateInReply.Kind.COMMITTED);
             } else {
                 int total = engine.blocksFor(state.numComputed());
-                if (total > sent) {
-                    // Downtime: reservation, the last blocks and the commit go out back to back and the replies
-                    // are checked afterwards, one round trip instead of three. The destination handles a stream's
-                    // messages in order and ignores everything after a refusal, so a refused reservation still
-                    // aborts cleanly (we then see REFUSED where RESERVED was expected).
-                    topUp = Math.max(0, total - sent - lastStageEstimate);
-                    streamStage(stages, sent, Arrays.copyOfRange(d.blockTable(), sent, total), topUp);
-                    lastStage = true;
+                int[] rest = total > sent ? Arrays.copyOfRange(d.blockTable(), sent, total) : new int[0];
+                // Downtime: the reservation (if what was reserved ahead is short), the last blocks and the commit go
+                // out back to back and the replies are checked afterwards, one round trip instead of three. The
+                // destination handles a stream's messages in order and ignores everything after a refusal, so a
+                // refused reservation still aborts cleanly (we then see REFUSED where RESERVED was expected).
+                int topUp = Math.max(0, rest.length - lastStageEstimate);
+                if (topUp > 0) {
+                    hs.send(MigrateInMessage.newBuilder().setReserve(Reserve.newBuilder().setNumBlocks(topUp)).build());
+                }
+                if (dataAddress.isPresent()) {
+                    reply = commitOverData(sent, rest, state);
+                } else {
+                    if (rest.length > 0) {
+                        sendMessages(stages, sent, rest);
+                    }
+                    hs.send(MigrateInMessage.newBuilder().setCommit(Commit.newBuilder().setState(ProtoMapping.toProto(state))).build());
+                    if (topUp > 0) {
+                        hs.expect(MigrateInReply.Kind.RESERVED);
+                    }
+                    if (rest.length > 0) {
+                        hs.expect(MigrateInReply.Kind.STAGE_DONE);
+                    }
+                    reply = hs.expect(MigrateInReply.Kind.COMMITTED);
                 }
             }
-            hs.send(MigrateInMessage.newBuilder().setCommit(Commit.newBuilder().setState(ProtoMapping.toProto(state)).setDataBytes(dataBytes))
-                    .build());
-            if (lastStage) {
-                awaitStage(topUp > 0);
-            }
-            MigrateInReply reply = hs.expect(MigrateInReply.Kind.COMMITTED);
             committed = true;
             long downtime = clock.nanoTime() - d.detachedAtNanos();
             try {
@@ -226,32 +239,57 @@ final class MigrationSource implements AutoCloseable {
         private void sendStage(int stage, int firstBlock, int[] physical) throws MigrationAbort {
             hs.send(MigrateInMessage.newBuilder().setReserve(Reserve.newBuilder().setNumBlocks(physical.length)).build());
             hs.expect(MigrateInReply.Kind.RESERVED);
-            sendBlocks(stage, firstBlock, physical, KvWire.Lane.BULK);
+            sendBlocks(stage, firstBlock, physical);
             hs.expect(MigrateInReply.Kind.STAGE_DONE);
         }
 
         /**
-         * A stage whose replies {@link #awaitStage} checks later: a reservation of {@code reserve} more blocks (none if
-         * enough are reserved already) and the blocks, unacknowledged.
+         * The last blocks and the request's state over the urgent data connection, and the destination's answer on it:
+         * no gRPC hop in the downtime. If that connection fails, the stream has the verdict (the destination refused,
+         * or committed but could not answer on the connection).
          */
-        private void streamStage(int stage, int firstBlock, int[] physical, int reserve) throws MigrationAbort {
-            if (reserve > 0) {
-                hs.send(MigrateInMessage.newBuilder().setReserve(Reserve.newBuilder().setNumBlocks(reserve)).build());
+        private MigrateInReply commitOverData(int firstBlock, int[] rest, MigratingRequest state) throws MigrationAbort {
+            KvDataLink l = link(KvWire.Lane.URGENT);
+            ScheduledFuture<?> guard = watchdog.schedule(l::close, config.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            try {
+                if (rest.length > 0) {
+                    long n = l.send(storage, firstBlock, rest);
+                    dataBytes += n;
+                    bytesMoved += n;
+                    blocksMoved += rest.length;
+                }
+                l.sendCommit(ProtoMapping.toProto(state), dataBytes);
+                MigrateInReply reply = l.readReply();
+                if (reply.getKind() != MigrateInReply.Kind.COMMITTED) {
+                    throw new MigrationAbort("destination answered " + reply.getKind() + ": " + reply.getReason());
+                }
+                return reply;
+            } catch (IOException | RuntimeException e) {
+                if (guard.isDone()) {
+                    throw new MigrationAbort("the last stage took longer than " + config.stepTimeout().toMillis() + " ms");
+                }
+                log.debug("data connection of {} failed at the commit ({}); the stream decides", ticket.requestId(), e.toString());
+                while (true) {
+                    MigrateInReply r = hs.await();
+                    switch (r.getKind()) {
+                        case COMMITTED -> {
+                            return r;
+                        }
+                        case REFUSED -> throw new MigrationAbort("destination answered REFUSED: " + r.getReason());
+                        default -> {
+                            // RESERVED or STAGE_DONE of this last stage
+                        }
+                    }
+                }
+            } finally {
+                guard.cancel(false);
             }
-            sendBlocks(stage, firstBlock, physical, KvWire.Lane.URGENT);
         }
 
-        private void awaitStage(boolean reserved) throws MigrationAbort {
-            if (reserved) {
-                hs.expect(MigrateInReply.Kind.RESERVED);
-            }
-            hs.expect(MigrateInReply.Kind.STAGE_DONE);
-        }
-
-        /** The blocks of every layer: over the data connection of {@code lane} if there is one, else in gRPC messages. */
-        private void sendBlocks(int stage, int firstBlock, int[] physical, KvWire.Lane lane) throws MigrationAbort {
+        /** The blocks of every layer: over the bulk data connection if there is one, else in gRPC messages. */
+        private void sendBlocks(int stage, int firstBlock, int[] physical) throws MigrationAbort {
             if (dataAddress.isPresent()) {
-                long sent = sendData(lane, firstBlock, physical);
+                long sent = sendData(firstBlock, physical);
                 dataBytes += sent;
                 bytesMoved += sent;
                 blocksMoved += physical.length;
@@ -261,21 +299,12 @@ final class MigrationSource implements AutoCloseable {
         }
 
         /**
-         * Copies the blocks to the data connection of {@code lane}: bulk stages on this source's bulk-copy threads,
-         * the last stage on a virtual thread, bounded by the step timeout either way (closing the connection stops
-         * a write the destination no longer reads).
+         * Copies the blocks to the bulk data connection on this source's bulk-copy threads (nice 19 when configured),
+         * bounded by the step timeout (closing the connection stops a write the destination no longer reads).
          */
-        private long sendData(KvWire.Lane lane, int firstBlock, int[] physical) throws MigrationAbort {
-            KvDataLink l = link(lane);
-            Callable<Long> copy = () -> l.send(storage, firstBlock, physical);
-            Future<Long> f;
-            if (lane == KvWire.Lane.BULK) {
-                f = bulkCopies.submit(copy);
-            } else {
-                FutureTask<Long> t = new FutureTask<>(copy);
-                Thread.ofVirtual().name("kv-out-urgent").start(t);
-                f = t;
-            }
+        private long sendData(int firstBlock, int[] physical) throws MigrationAbort {
+            KvDataLink l = link(KvWire.Lane.BULK);
+            Future<Long> f = bulkCopies.submit(() -> l.send(storage, firstBlock, physical));
             try {
                 return f.get(config.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {

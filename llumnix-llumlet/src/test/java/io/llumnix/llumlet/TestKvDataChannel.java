@@ -193,6 +193,32 @@ class TestKvDataChannel {
     }
 
     @Test
+    void commitOnTheUrgentConnection_installs_andAnswersOnIt() throws Exception {
+        Stream s = new Stream();
+        MigrateInReply begun = s.begin();
+        s.reserve(1);
+        RequestState state = RequestState.newBuilder().setRequestId("r").addTokens(1).addTokens(5).addTokens(6).setPromptLength(3).setRngState(42)
+                .setParams(SamplingParamsMessage.newBuilder().setTopP(1).setMaxTokens(200).setIgnoreEos(true)).build();
+        try (SocketChannel ch = connect(begun, begun.getDataTicket(), KvWire.Lane.URGENT)) {
+            byte[] bytes = state.toByteArray();
+            ByteBuffer meta = ByteBuffer.allocate(KvWire.COMMIT_META_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            meta.putInt(bytes.length).putLong(0).flip();
+            KvWire.writeFully(ch, header(0, 0, 0, KvWire.COMMIT), meta, ByteBuffer.wrap(bytes));
+            ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+            assertThat(KvWire.readFully(ch, len)).as("a reply, not %s", s.replies.peek()).isTrue();
+            ByteBuffer body = ByteBuffer.allocate(len.flip().getInt());
+            assertThat(KvWire.readFully(ch, body)).isTrue();
+            MigrateInReply reply = MigrateInReply.parseFrom(body.flip());
+            assertThat(reply.getKind()).isEqualTo(MigrateInReply.Kind.COMMITTED);
+            assertThat(reply.getInstanceId()).isEqualTo("dst");
+        }
+        // The stream hears it too, and ends.
+        assertThat(s.next().getKind()).isEqualTo(MigrateInReply.Kind.COMMITTED);
+        dst.abort("r");
+        MigrationFixture.awaitIdle(dst);
+    }
+
+    @Test
     void unknownTicket_isClosed_andTheStreamCarriesOn() throws Exception {
         Stream s = new Stream();
         MigrateInReply begun = s.begin();
@@ -230,12 +256,13 @@ class TestKvDataChannel {
         try (LlmEngine src = MigrationFixture.engine("src", MigrationFixture.config(2048, 48).withBlockSize(blockSize));
                 Llumlet ls = MigrationFixture.llumlet(src, "src", sourceConfig)) {
             Random r = new Random(3);
-            int[] p = new int[300];
+            // A long generation, so a slow handshake on a loaded machine still finds the request running.
+            int[] p = new int[60];
             p[0] = 1;
             for (int i = 1; i < p.length; i++) {
                 p[i] = 3 + r.nextInt(509);
             }
-            SamplingParams params = SamplingParams.greedy(150).withIgnoreEos(true);
+            SamplingParams params = SamplingParams.greedy(440).withIgnoreEos(true);
             FollowingClient ref = new FollowingClient(Map.of());
             src.submit(new GenerateRequest("ref", p, params, 0), ref);
             assertThat(ref.await()).isInstanceOf(RequestEvent.Finished.class);
