@@ -39,7 +39,9 @@ import java.util.TreeSet;
  * priority order (one token per decode, a chunk of the prompt per prefill), allocating KV blocks as they grow
  * and preempting by recompute when blocks run out (victim: lowest priority, then latest arrival); then, if
  * nothing was preempted, on admitting waiting requests in priority-then-arrival order, reusing cached prefix
- * blocks. Admission stops at the first request that does not fit (head-of-line), so arrival order is kept.
+ * blocks. Admission stops at the first request that does not fit (head-of-line), so arrival order is kept. Before
+ * all that, a queue head that outranks running requests and does not fit preempts the lowest-priority ones until
+ * it does, so priority decides admission too, not only the queue order.
  *
  * <p>Not thread-safe: one owner thread calls everything.
  */
@@ -217,6 +219,7 @@ public final class EngineCore {
         boolean preempted = false;
 
         running.sort(PRIORITY_ORDER);
+        makeRoomForHigherPriority();
         for (int i = 0; i < running.size() && budget > 0; i++) {
             Sequence seq = running.get(i);
             int n = Math.min(seq.numUncomputed(), budget);
@@ -295,6 +298,44 @@ public final class EngineCore {
         lastStepNanos = out.elapsedNanos() > 0 ? out.elapsedNanos() : now - t0;
         lastStepTokens = computed;
         return computed;
+    }
+
+    /**
+     * Priority scheduling: when the head of the queue outranks running requests and its prompt does not fit, running
+     * requests of lower priority are preempted until it does (a waiting high-priority request would otherwise sit
+     * behind a cache full of normal decodes until they finish). Among the lowest-priority candidates the victim is the
+     * one whose blocks cover the shortfall most tightly (else the largest, and again): recompute costs the victim's
+     * whole context, so evicting a long context to admit a short prompt would waste most of it.
+     */
+    private void makeRoomForHigherPriority() {
+        if (waiting.isEmpty() || running.isEmpty()) {
+            return;
+        }
+        Sequence head = waiting.first();
+        int needed = blocks.blocksFor(head.numTokens() + 1);
+        while (blocks.numFreeBlocks() < needed) {
+            int shortfall = needed - blocks.numFreeBlocks();
+            Sequence victim = null;
+            for (Sequence s : running) {
+                if (s.migratingOut || s.priority >= head.priority) {
+                    continue;
+                }
+                if (victim == null || s.priority < victim.priority) {
+                    victim = s;
+                } else if (s.priority == victim.priority) {
+                    boolean fits = s.numBlocks() >= shortfall;
+                    boolean victimFits = victim.numBlocks() >= shortfall;
+                    if (fits && (!victimFits || s.numBlocks() < victim.numBlocks())
+                            || !fits && !victimFits && s.numBlocks() > victim.numBlocks()) {
+                        victim = s;
+                    }
+                }
+            }
+            if (victim == null) {
+                return;
+            }
+            preempt(victim);
+        }
     }
 
     private SequenceChunk chunkOf(Sequence seq, int n) {

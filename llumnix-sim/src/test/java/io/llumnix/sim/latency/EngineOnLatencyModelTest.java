@@ -62,6 +62,67 @@ class EngineOnLatencyModelTest {
         assertThat(executor.steps()).isEqualTo(10);
     }
 
+    @Test
+    void high_priority_request_preempts_normal_decodes_when_the_cache_is_full() {
+        LatencyProfile profile = LatencyProfile.llama7bA10();
+        AtomicLong now = new AtomicLong();
+        Clock clock = new Clock() {
+            @Override
+            public long nanoTime() {
+                return now.get();
+            }
+
+            @Override
+            public long currentTimeMillis() {
+                return now.get() / 1_000_000;
+            }
+        };
+        EngineCore engine = new EngineCore(profile.engineConfig(false, 1), new LatencyModelExecutor(profile, now::addAndGet),
+                new SyntheticTokenizer(LatencyModelExecutor.DEFAULT_VOCAB_SIZE), clock);
+        List<String> preempted = new ArrayList<>();
+        engine.setPreemptionObserver((id, tokens, t) -> preempted.add(id));
+        List<RequestEvent> events = new ArrayList<>();
+        // a normal request holds 751 of the 790 blocks; a high-priority one needing 63 blocks arrives
+        engine.add(new GenerateRequest("normal", prompt(12_000, 1), SamplingParams.greedy(20).withIgnoreEos(true), 0), events::add);
+        engine.step();
+        engine.add(new GenerateRequest("high", prompt(1000, 2), SamplingParams.greedy(2).withIgnoreEos(true), 1), events::add);
+        engine.step();
+
+        assertThat(preempted).containsExactly("normal");
+        assertThat(events).anyMatch(e -> e instanceof RequestEvent.Token t && t.requestId().equals("high") && t.index() == 0);
+        while (engine.hasWork()) {
+            engine.step();
+        }
+        assertThat(events).contains(new RequestEvent.Finished("normal", FinishReason.LENGTH, "", 12_000, 20));
+    }
+
+    @Test
+    void normal_request_waits_for_blocks_without_preempting_its_peers() {
+        LatencyProfile profile = LatencyProfile.llama7bA10();
+        AtomicLong now = new AtomicLong();
+        EngineCore engine = new EngineCore(profile.engineConfig(false, 1), new LatencyModelExecutor(profile, now::addAndGet),
+                new SyntheticTokenizer(LatencyModelExecutor.DEFAULT_VOCAB_SIZE), new Clock() {
+                    @Override
+                    public long nanoTime() {
+                        return now.get();
+                    }
+
+                    @Override
+                    public long currentTimeMillis() {
+                        return now.get() / 1_000_000;
+                    }
+                });
+        List<String> preempted = new ArrayList<>();
+        engine.setPreemptionObserver((id, tokens, t) -> preempted.add(id));
+        engine.add(new GenerateRequest("first", prompt(12_000, 1), SamplingParams.greedy(20).withIgnoreEos(true), 0), e -> { });
+        engine.step();
+        engine.add(new GenerateRequest("second", prompt(1000, 2), SamplingParams.greedy(2).withIgnoreEos(true), 0), e -> { });
+        engine.step();
+
+        assertThat(preempted).isEmpty();
+        assertThat(engine.snapshot().numWaiting()).isEqualTo(1);
+    }
+
     private static int[] prompt(int n, int salt) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) {
