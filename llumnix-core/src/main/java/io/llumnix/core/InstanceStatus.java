@@ -29,7 +29,7 @@ import java.util.List;
  * @param numMigrateInSlots free migrate-in slots
  * @param numMigrateOutSlots free migrate-out slots
  * @param numMigratingTokens KV tokens currently moving in or out
- * @param numHighPriorityUsedTokens KV tokens held by high-priority requests
+ * @param numHighPriorityUsedTokens KV tokens high-priority requests hold, plus what queued ones need to be admitted
  * @param waitingRequestIds ids of all waiting requests (for dispatch-ledger reconciliation)
  * @param recentWaitingRequestIds ids admitted to waiting since the previous snapshot
  * @param stepDurationMs duration of the last engine step

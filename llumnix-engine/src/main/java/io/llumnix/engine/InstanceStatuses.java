@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.llumnix.core.InferType;
 import io.llumnix.core.InstanceStatus;
+import io.llumnix.engine.sched.RunningRequestView;
 import java.util.List;
 
 /**
@@ -35,8 +36,8 @@ public final class InstanceStatuses {
      * The full mapping.
      *
      * @param schedulable false while the instance drains or stops
-     * @param highPriorityUsedTokens KV tokens held by high-priority requests
-     *     ({@link io.llumnix.engine.sched.EngineCore#usedTokensAbovePriority(int) usedTokensAbovePriority(0)})
+     * @param highPriorityUsedTokens KV tokens high-priority requests hold or, while queued, need
+     *     ({@link #highPriorityTokens(List, int)})
      * @param recentWaitingRequestIds ids added to the engine since the previous status, so the dispatch ledger can
      *     reconcile requests that were admitted before any status listed them as waiting
      */
@@ -70,5 +71,22 @@ public final class InstanceStatuses {
                 s.waitingRequestIds(),
                 recentWaitingRequestIds,
                 s.lastStepNanos() / 1e6);
+    }
+
+    /**
+     * The KV tokens the paper's priority headroom is reserved around: blocks held by running high-priority
+     * requests, plus the blocks a queued high-priority request needs to be admitted (its whole context and the
+     * next token). Counting the queued ones matters because the engine admits by free blocks and never preempts
+     * for admission: a high-priority request queued behind a full cache must make its instance look occupied, so
+     * that dispatch keeps normal load away and the {@code priority} rescheduler makes room, before it holds any block.
+     */
+    public static long highPriorityTokens(List<RunningRequestView> requests, int blockSize) {
+        long blocks = 0;
+        for (RunningRequestView r : requests) {
+            if (r.priority() > 0) {
+                blocks += r.running() ? r.numBlocks() : Math.ceilDiv(r.numTokens() + 1, blockSize);
+            }
+        }
+        return blocks * blockSize;
     }
 }

@@ -7,6 +7,7 @@ import io.llumnix.cms.InstanceMetadata;
 import io.llumnix.core.Clock;
 import io.llumnix.core.InstanceStatus;
 import io.llumnix.engine.EngineSnapshot;
+import io.llumnix.engine.InstanceStatuses;
 import io.llumnix.engine.LlmEngine;
 import io.llumnix.engine.sched.RunningRequestView;
 import java.util.ArrayList;
@@ -221,15 +222,13 @@ public final class StatusPublisher implements AutoCloseable {
             List<String> fresh = new ArrayList<>();
             for (RunningRequestView r : requests) {
                 ids.add(r.requestId());
-                if (r.priority() > 0) {
-                    highPriority += (long) r.numBlocks() * s.blockSize();
-                }
                 if (!lastPublishedIds.contains(r.requestId()) && !waiting.contains(r.requestId())) {
                     fresh.add(r.requestId());
                 }
             }
             recent = fresh;
             lastPublishedIds = ids;
+            highPriority = InstanceStatuses.highPriorityTokens(requests, s.blockSize());
         }
         InstanceStatus status = llumlet.status(s, schedulable, highPriority, recent);
         lastStatusNanos = now;

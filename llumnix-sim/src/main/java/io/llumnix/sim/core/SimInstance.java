@@ -4,6 +4,7 @@ import io.llumnix.cms.InstanceMetadata;
 import io.llumnix.core.InferType;
 import io.llumnix.core.InstanceStatus;
 import io.llumnix.engine.EngineConfig;
+import io.llumnix.engine.EngineSnapshot;
 import io.llumnix.engine.InstanceStatuses;
 import io.llumnix.engine.sched.EngineCore;
 import io.llumnix.engine.tokenizer.SyntheticTokenizer;
@@ -104,9 +105,10 @@ final class SimInstance {
 
     /** Builds and keeps this instance's status as its llumlet would publish it now. */
     InstanceStatus publish(long nowNanos) {
-        InstanceStatus s = InstanceStatuses.from(core.snapshot(), id, InferType.NEUTRAL, metadata.nodeId(), metadata.unitId(),
+        EngineSnapshot snapshot = core.snapshot();
+        InstanceStatus s = InstanceStatuses.from(snapshot, id, InferType.NEUTRAL, metadata.nodeId(), metadata.unitId(),
                 freeInSlots, freeOutSlots, loading, Math.floorDiv(nowNanos, 1_000_000L), state != State.DRAINING,
-                reportHighPriority ? core.usedTokensAbovePriority(0) : 0L, List.copyOf(recentIds));
+                reportHighPriority ? InstanceStatuses.highPriorityTokens(core.runningRequests(), snapshot.blockSize()) : 0L, List.copyOf(recentIds));
         recentIds.clear();
         status = s;
         view = new InstanceView(metadata, Optional.of(s));
