@@ -194,7 +194,7 @@ final class CompletionProxy {
         int blockSize = shared.catalog().profile(request.model()).kvBlockSize();
         long[] hashes = PrefixHash.chain(prompt, prompt.length, blockSize);
         ScheduleRequest sr = new ScheduleRequest(requestId, InferType.NEUTRAL, prompt.length, Arrays.stream(hashes).boxed().toList(), "",
-                excluded);
+                excluded, request.priority().orElse(0));
         InstancePicker picker = shared.picker();
         if (picker.blocking()) {
             context.<Placement>executeBlocking(() -> place(sr), false).onComplete(ar -> {
@@ -231,7 +231,7 @@ final class CompletionProxy {
             return new Placement(p, Optional.empty());
         }
         ScheduleRequest decode = new ScheduleRequest(requestId + DECODE_SUFFIX, InferType.DECODE, sr.promptTokens(), List.of(), "",
-                sr.excludedInstanceIds());
+                sr.excludedInstanceIds(), sr.priority());
         return new Placement(p, picker.pick(decode) instanceof InstancePicker.Pick.Chosen d && d.instance().llumletPort() > 0
                 ? Optional.of(d) : Optional.empty());
     }

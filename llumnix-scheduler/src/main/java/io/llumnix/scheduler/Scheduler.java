@@ -37,6 +37,7 @@ public final class Scheduler implements SchedulerClient {
     private final DispatchLedger ledger;
     private final PrefixCacheIndex prefixIndex;
     private final Clock clock;
+    private final MetricParams highPriorityParams;
     private volatile Bound bound;
 
     public Scheduler(SchedulerConfig config, Clock clock) {
@@ -52,6 +53,7 @@ public final class Scheduler implements SchedulerClient {
         this.ledger = requireNonNull(ledger, "ledger is null");
         this.prefixIndex = requireNonNull(prefixIndex, "prefixIndex is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.highPriorityParams = config.metricParams().withPriorityHeadroomTokens(0);
         this.bound = new Bound(ClusterSnapshot.empty(), new InFlight[0]);
     }
 
@@ -72,7 +74,7 @@ public final class Scheduler implements SchedulerClient {
                 ? prefixIndex.matchedBlocks(request.blockHashes())
                 : Map.of();
         DecisionContext ctx = new DecisionContext(snapshot, b.inflight(), request, clock.currentTimeMillis(),
-                config.metricParams(), pipeline.filters(), matched, config.kvCacheBlockSize());
+                metricParamsFor(request), pipeline.filters(), matched, config.kvCacheBlockSize());
         int chosen = pipeline.select(candidates, ctx);
         if (chosen < 0) {
             return new ScheduleDecision.NoInstance("none of " + candidates.length + " "
@@ -85,6 +87,15 @@ public final class Scheduler implements SchedulerClient {
             prefixIndex.onDispatched(target.instanceId(), request.blockHashes());
         }
         return new ScheduleDecision.Dispatched(target.instanceId(), target.metadata(), ctx.fallbackPass);
+    }
+
+    /**
+     * The priority headroom is reserved <em>for</em> high-priority requests: it makes an instance hosting them look
+     * fuller to normal requests only. A high-priority request sees the instance as it is, so it may land where
+     * room was kept for it.
+     */
+    private MetricParams metricParamsFor(ScheduleRequest request) {
+        return request.priority() > 0 ? highPriorityParams : config.metricParams();
     }
 
     /** The request completed, failed or was aborted: its in-flight load leaves the ledger. */

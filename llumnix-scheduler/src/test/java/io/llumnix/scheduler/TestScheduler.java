@@ -53,6 +53,21 @@ final class TestScheduler {
     }
 
     @Test
+    void freeness_headroomKeepsNormalRequestsOff_butHighPriorityRequestsMayUseIt() {
+        SchedulerConfig c = SchedulerConfig.builder().schedulingPolicy("llumnix").enableFullModeScheduling(true)
+                .metricParams(MetricParams.defaults().withPriorityHeadroomTokens(3000)).build();
+        TestingCluster.Status vip = instance("a");
+        vip.used = 2000;
+        vip.highPriorityUsed = 500; // 8000 free, minus the 3000 headroom for normal requests
+        TestingCluster.Status plain = instance("b");
+        plain.used = 4000; // 6000 free
+
+        assertThat(dispatchedTo(scheduler(c, snapshot(vip, plain)).schedule(ScheduleRequest.of("n", 100)))).isEqualTo("b");
+        assertThat(dispatchedTo(scheduler(c, snapshot(vip, plain)).schedule(ScheduleRequest.of("h", 100).withPriority(1))))
+                .isEqualTo("a");
+    }
+
+    @Test
     void ledger_reconciledWhenStatusListsTheRequest() {
         Scheduler s = scheduler(SchedulerConfig.defaults(), snapshot(instance("a")));
         s.schedule(ScheduleRequest.of("r1", 100));

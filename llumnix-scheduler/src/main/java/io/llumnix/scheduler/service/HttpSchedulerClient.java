@@ -76,7 +76,7 @@ public final class HttpSchedulerClient implements SchedulerClient, AutoCloseable
     public ScheduleDecision schedule(ScheduleRequest request) {
         requireNonNull(request, "request is null");
         Wire.ScheduleCall call = new Wire.ScheduleCall(gatewayId, request.requestId(), request.targetType(), request.promptTokens(),
-                request.blockHashes(), request.role(), List.copyOf(request.excludedInstanceIds()));
+                request.blockHashes(), request.role(), List.copyOf(request.excludedInstanceIds()), request.priority());
         try {
             Wire.ScheduleReply reply = post("/v1/schedule", call, Wire.ScheduleReply.class);
             if (reply.dispatched() && reply.instanceId() != null && reply.instance() != null) {

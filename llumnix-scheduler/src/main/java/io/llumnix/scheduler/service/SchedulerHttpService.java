@@ -194,7 +194,7 @@ public final class SchedulerHttpService implements AutoCloseable {
         ScheduleRequest request = new ScheduleRequest(requireNonNull(call.requestId(), "requestId is required"),
                 requireNonNull(call.targetType(), "targetType is required"), call.promptTokens(),
                 call.blockHashes() == null ? List.of() : call.blockHashes(), call.role() == null ? "" : call.role(),
-                call.excludedInstanceIds() == null ? Set.of() : Set.copyOf(call.excludedInstanceIds()));
+                call.excludedInstanceIds() == null ? Set.of() : Set.copyOf(call.excludedInstanceIds()), call.priority());
         leases.touch(gateway);
         ScheduleDecision decision = scheduler.schedule(request);
         decisions.incrementAndGet();

@@ -11,7 +11,7 @@ final class Wire {
     private Wire() {}
 
     record ScheduleCall(String gatewayId, String requestId, InferType targetType, int promptTokens, @Nullable List<Long> blockHashes,
-            @Nullable String role, @Nullable List<String> excludedInstanceIds) {}
+            @Nullable String role, @Nullable List<String> excludedInstanceIds, int priority) {}
 
     /** {@code dispatched} true: {@code instanceId}, {@code instance} and {@code fallback} are set; false: {@code reason}. */
     record ScheduleReply(boolean dispatched, @Nullable String instanceId, @Nullable InstanceMetadata instance, boolean fallback,

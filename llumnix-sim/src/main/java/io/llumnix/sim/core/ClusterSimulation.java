@@ -190,14 +190,14 @@ public final class ClusterSimulation {
 
     private boolean dispatch(TraceRequest r) {
         String id = requestId(r);
-        ScheduleDecision d = scheduler.schedule(ScheduleRequest.of(id, r.promptTokens()));
+        int priority = config.priorities() && r.priority() == Priority.HIGH ? 1 : 0;
+        ScheduleDecision d = scheduler.schedule(ScheduleRequest.of(id, r.promptTokens()).withPriority(priority));
         if (!(d instanceof ScheduleDecision.Dispatched dispatched)) {
             return false;
         }
         SimInstance inst = requireNonNull(byId.get(dispatched.instanceId()), "scheduler chose an unknown instance");
         RequestTracker tracker = new RequestTracker(r, id, inst, this);
         live.put(id, tracker);
-        int priority = config.priorities() && r.priority() == Priority.HIGH ? 1 : 0;
         SamplingParams params = new SamplingParams(0.0, 1.0, 0, java.util.OptionalLong.empty(), r.outputTokens(), List.of(), true);
         GenerateRequest g = new GenerateRequest(id, PromptTokens.of(r, config.seed(), config.profile().blockTokens()), params, priority);
         inst.noteAdded(id);
