@@ -169,10 +169,17 @@ public sealed interface ReschedulingPolicy {
     }
 
     /**
-     * The paper's priority headroom ({@code priority}): an instance holding high-priority requests should keep
-     * {@code --priority-headroom-tokens} free; when it has less, normal-priority requests move (largest first,
-     * enough tokens to restore the headroom) to the freest instance without high-priority load that can take
-     * them.
+     * The paper's priority headroom ({@code priority}): an instance hosting high-priority requests (running, or
+     * queued for blocks) should keep {@code --priority-headroom-tokens} free beyond what its queue head needs to
+     * be admitted. When it has less, normal-priority requests move off it (largest first, enough tokens to close
+     * the gap). Destinations are instances without high-priority load first, then any other; each must still admit
+     * its own queue head after taking the tokens, and a high-priority host must also keep its headroom, so the
+     * move never creates a new deficit.
+     *
+     * <p>The queue head counts because the engine admits by free blocks and never preempts to admit: a
+     * high-priority request queued behind a cache full of normal decodes waits until they finish, seconds later,
+     * unless the cluster makes room. Instances without high-priority load are never sources, and no instance
+     * pairs twice in one plan.
      */
     record PriorityHeadroom() implements ReschedulingPolicy {
         @Override
@@ -191,23 +198,57 @@ public sealed interface ReschedulingPolicy {
             for (InferType type : InferType.values()) {
                 List<Ranked> healthy = Ranked.healthy(snapshot, type, SchedulingMetric.NUM_TOKENS, config, nowMs, busy);
                 List<Ranked> sources = healthy.stream()
-                        .filter(r -> r.canSend() && r.status().numHighPriorityUsedTokens() > 0
-                                && r.status().numFreeTokens() < headroom)
-                        .sorted(Comparator.comparingLong((Ranked r) -> r.status().numFreeTokens())
-                                .thenComparing(Ranked::id))
+                        .filter(r -> r.canSend() && hostsHighPriority(r) && deficit(r, headroom) > 0)
+                        .sorted(Comparator.comparingLong((Ranked r) -> -deficit(r, headroom)).thenComparing(Ranked::id))
                         .toList();
+                if (sources.isEmpty()) {
+                    continue;
+                }
                 List<Ranked> dests = healthy.stream()
-                        .filter(r -> r.canReceive() && r.status().numHighPriorityUsedTokens() == 0)
-                        .sorted(Comparator.comparingLong((Ranked r) -> -r.status().numFreeTokens())
+                        .filter(Ranked::canReceive)
+                        .sorted(Comparator.comparing(PriorityHeadroom::hostsHighPriority)
+                                .thenComparingLong((Ranked r) -> -spare(r, headroom))
                                 .thenComparing(Ranked::id))
                         .toList();
-                orders.addAll(Ranked.pairInOrder(sources, dests, (s, d) -> {
-                    long needed = headroom - s.status().numFreeTokens();
-                    return d.status().numFreeTokens() - needed >= headroom;
-                }, (s, d) -> new MigrationOrder(s.id(), d.id(), MigrationRule.TOKEN, RequestOrder.LR,
-                        headroom - s.status().numFreeTokens(), name(), true)));
+                Set<String> used = new HashSet<>();
+                for (Ranked s : sources) {
+                    long needed = deficit(s, headroom);
+                    for (Ranked d : dests) {
+                        if (!d.id().equals(s.id()) && !used.contains(d.id()) && !used.contains(s.id())
+                                && spare(d, headroom) >= needed) {
+                            used.add(s.id());
+                            used.add(d.id());
+                            orders.add(new MigrationOrder(s.id(), d.id(), MigrationRule.TOKEN, RequestOrder.LR, needed,
+                                    name(), true));
+                            break;
+                        }
+                    }
+                }
             }
             return orders;
+        }
+
+        private static boolean hostsHighPriority(Ranked r) {
+            return r.status().numHighPriorityUsedTokens() > 0;
+        }
+
+        /** Tokens the queue head needs to be admitted (0 when nothing waits). */
+        private static long queued(Ranked r) {
+            InstanceStatus st = r.status();
+            return st.numWaitingRequests() > 0 ? (long) st.numWaitingHeadBlocks() * st.numBlockSize() : 0;
+        }
+
+        /** Tokens that must leave a high-priority host to restore its headroom. */
+        private static long deficit(Ranked r, long headroom) {
+            return headroom - r.status().numFreeTokens();
+        }
+
+        /**
+         * Tokens an instance can take while keeping its queue head admissible and, if it hosts high-priority
+         * requests itself, their headroom free.
+         */
+        private static long spare(Ranked r, long headroom) {
+            return r.status().numFreeTokens() - queued(r) - (hostsHighPriority(r) ? headroom : 0);
         }
     }
 

@@ -165,6 +165,36 @@ final class TestReschedulingPolicy {
     }
 
     @Test
+    void priority_fallsBackToAHighPriorityHostThatKeepsItsOwnHeadroom() {
+        ReschedulingConfig c = CONFIG.withMetricParams(MetricParams.defaults().withPriorityHeadroomTokens(2000));
+        TestingCluster.Status vip = neutral("a", 9500);
+        vip.highPriorityUsed = 2000;
+        TestingCluster.Status full = neutral("b", 9000); // no high-priority load, but only 1000 free
+        TestingCluster.Status roomyVip = neutral("c", 2000); // 8000 free: 6000 beyond its own headroom
+        roomyVip.highPriorityUsed = 500;
+
+        assertThat(pairs(plan("priority", snapshot(vip, full, roomyVip), c))).containsExactly("a->c");
+
+        roomyVip.waiting = 1;
+        roomyVip.headBlocks = 400; // its queue head wants 6400 of those tokens: no spare left for 1500 more
+        assertThat(plan("priority", snapshot(vip, full, roomyVip), c)).isEmpty();
+    }
+
+    @Test
+    void priority_queuedHighPriorityRequestMakesItsInstanceAHost() {
+        ReschedulingConfig c = CONFIG.withMetricParams(MetricParams.defaults().withPriorityHeadroomTokens(2000));
+        TestingCluster.Status queued = neutral("a", 9500);
+        queued.waiting = 1;
+        queued.headBlocks = 30;
+        TestingCluster.Status idle = neutral("b", 0);
+
+        assertThat(plan("priority", snapshot(queued, idle), c)).isEmpty(); // nothing high-priority reported
+
+        queued.highPriorityUsed = 480; // what the llumlet reports for a queued high-priority request's prompt
+        assertThat(pairs(plan("priority", snapshot(queued, idle), c))).containsExactly("a->b");
+    }
+
+    @Test
     void binpackingMitigation_overloadedGoesToMostLoadedThatFits() {
         ClusterSnapshot s = snapshot(neutral("a", 10_500), neutral("b", 8000), neutral("c", 1000));
 
