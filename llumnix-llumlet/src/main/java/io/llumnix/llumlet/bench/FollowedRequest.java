@@ -26,6 +26,7 @@ final class FollowedRequest implements RequestListener, PeerProcess.RemoteFollow
     private final List<Integer> tokens = new ArrayList<>();
     private final CompletableFuture<String> done = new CompletableFuture<>();
     private long firstTokenNanos = -1;
+    private final List<Long> sourceTokenNanos = new ArrayList<>();
     private long lastSourceTokenNanos = -1;
     private long migratedNanos = -1;
     private long firstRemoteTokenNanos = -1;
@@ -49,6 +50,7 @@ final class FollowedRequest implements RequestListener, PeerProcess.RemoteFollow
                         return;
                     }
                     lastSourceTokenNanos = System.nanoTime();
+                    sourceTokenNanos.add(lastSourceTokenNanos);
                     if (t.index() == 0) {
                         firstTokenNanos = t.nanoTime();
                     }
@@ -113,6 +115,11 @@ final class FollowedRequest implements RequestListener, PeerProcess.RemoteFollow
     }
 
     /** When the last token from the source arrived. */
+    /** When the source's token {@code index} reached this client ({@code System.nanoTime}). */
+    synchronized long sourceTokenNanos(int index) {
+        return sourceTokenNanos.get(index);
+    }
+
     synchronized long lastSourceTokenNanos() {
         return lastSourceTokenNanos;
     }

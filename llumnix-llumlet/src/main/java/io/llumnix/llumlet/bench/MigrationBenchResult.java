@@ -15,15 +15,21 @@ import java.util.function.ToDoubleFunction;
  *
  * @param model the model spec
  * @param rows one per length, shortest first
- * @param othersSlowdown mean step time of the source's other requests during live migrations over their mean
- *     step time in windows without a migration, minus one (all lengths together)
+ * @param othersSlowdown how much longer the source's other requests' steps were while live migrations copied KV
+ *     (start to detach: the batch they share is the baseline's) than in the window right before each migration:
+ *     {@code during / before - 1}, all lengths together
+ * @param othersDrift the same ratio for the same two windows in the unmigrated reference run of the request (at the
+ *     same token, as long), minus one: what the others' steps do between those windows without any migration
+ *     (their contexts grow a token per step; on a shared machine, mostly noise). Reported, not subtracted.
+ * @param othersSlowdownWholeWindow uncorrected, over each live migration's whole duration, start to commit; the part the same over each live migration's whole duration, start to commit; the part
+ *     after the detach runs a smaller batch (the migrated request left it) and, after the commit, shares the
+ *     machine's cores with the destination decoding the request
  * @param migrations migrations measured (committed) in all
  * @param identical migrated outputs that equalled the unmigrated run, out of {@code migrations}
  * @param aborted migrations that aborted or were skipped (excluded from the figures)
  * @param wallMillis the whole benchmark
  */
-public record MigrationBenchResult(String model, List<Row> rows, double othersSlowdown, int migrations, int identical, int aborted,
-        long wallMillis) {
+public record MigrationBenchResult(String model, List<Row> rows, double othersSlowdown, double othersDrift, double othersSlowdownWholeWindow, int migrations, int identical, int aborted, long wallMillis) {
 
     /**
      * The figures of one prompt length (milliseconds unless named otherwise; medians).
@@ -40,15 +46,23 @@ public record MigrationBenchResult(String model, List<Row> rows, double othersSl
      * @param transferGbps blocking copy's KV bytes over its downtime, in GB/s (10^9 bytes)
      * @param memcpyGbps {@code System.arraycopy} of a float[] of the same size in this process, GB/s
      * @param othersBaselineMs mean step time of the other requests without a migration
-     * @param othersDuringMs their mean step time during live migrations
+     * @param othersDuringMs their mean step time while live migrations copied KV (start to detach)
+     * @param othersDuringWholeMs their mean step time over live migrations' whole duration (start to commit)
+     * @param controlBaselineMs in the unmigrated reference run, their mean step time in the baseline window's place
+     * @param controlDuringMs in the unmigrated reference run, their mean step time in the copy window's place
      * @param identical whether every migrated output of this length equalled the unmigrated run
      */
     public record Row(int length, double downtimeMs, double totalMs, double stages, double resumeMs, double blockingCopyMs,
             double recomputeMs,
-            long kvBytes, double transferGbps, double memcpyGbps, double othersBaselineMs, double othersDuringMs, boolean identical) {
+            long kvBytes, double transferGbps, double memcpyGbps, double othersBaselineMs, double othersDuringMs,
+            double othersDuringWholeMs, double controlBaselineMs, double controlDuringMs, boolean identical) {
 
         public double othersSlowdown() {
             return othersDuringMs / othersBaselineMs - 1;
+        }
+
+        public double othersDrift() {
+            return controlDuringMs / controlBaselineMs - 1;
         }
     }
 
@@ -116,6 +130,12 @@ public record MigrationBenchResult(String model, List<Row> rows, double othersSl
         m.put("others_step_ms_baseline", perLength(Row::othersBaselineMs));
         m.put("others_step_ms_during_migration", perLength(Row::othersDuringMs));
         m.put("others_slowdown_by_length", perLength(Row::othersSlowdown));
+        m.put("others_drift_without_migration", othersDrift);
+        m.put("others_drift_without_migration_by_length", perLength(Row::othersDrift));
+        m.put("others_step_ms_control_baseline", perLength(Row::controlBaselineMs));
+        m.put("others_step_ms_control_during", perLength(Row::controlDuringMs));
+        m.put("others_slowdown_whole_window", othersSlowdownWholeWindow);
+        m.put("others_step_ms_during_whole_migration", perLength(Row::othersDuringWholeMs));
         m.put("migrations", migrations);
         m.put("identical_migrations", identical);
         m.put("aborted_migrations", aborted);
@@ -137,14 +157,15 @@ public record MigrationBenchResult(String model, List<Row> rows, double othersSl
     public String table() {
         List<String[]> lines = new ArrayList<>();
         lines.add(new String[] {"length", "downtime", "total", "stages", "resume", "blocking", "recompute", "KV MiB", "xfer GB/s",
-                "memcpy GB/s", "others step", "during mig", "slowdown", "identical"});
+                "memcpy GB/s", "others step", "during copy", "whole mig", "slowdown", "control", "identical"});
         for (Row r : rows) {
             lines.add(new String[] {
                     Integer.toString(r.length()), ms(r.downtimeMs()), ms(r.totalMs()), String.format(Locale.ROOT, "%.0f", r.stages()),
                     ms(r.resumeMs()), ms(r.blockingCopyMs()), ms(r.recomputeMs()),
                     String.format(Locale.ROOT, "%.1f", r.kvBytes() / 1048576.0), String.format(Locale.ROOT, "%.2f", r.transferGbps()),
                     String.format(Locale.ROOT, "%.2f", r.memcpyGbps()), ms(r.othersBaselineMs()), ms(r.othersDuringMs()),
-                    String.format(Locale.ROOT, "%+.1f%%", 100 * r.othersSlowdown()), Boolean.toString(r.identical())});
+                    ms(r.othersDuringWholeMs()), String.format(Locale.ROOT, "%+.1f%%", 100 * r.othersSlowdown()),
+                    String.format(Locale.ROOT, "%+.1f%%", 100 * r.othersDrift()), Boolean.toString(r.identical())});
         }
         int[] w = new int[lines.getFirst().length];
         for (String[] l : lines) {
@@ -159,11 +180,15 @@ public record MigrationBenchResult(String model, List<Row> rows, double othersSl
             }
         }
         sb.append("(times in ms, medians; downtime = detach on the source to commit on the destination; resume/recompute = detach to the "
-                + "first destination token at the client; others = mean step time of the source's other requests)\n\n");
+                + "first destination token at the client; others = mean step time of the source's other requests: before the migration, "
+                + "during its copy stages (start to detach), over the whole migration (start to commit), and in the same two windows of "
+                + "the unmigrated reference run (control: its slowdown with no migration); slowdown = during copy / before - 1)\n\n");
         sb.append(String.format(Locale.ROOT, "%-36s %8.2f%n", "downtime_ratio_max_over_min", downtimeRatioMaxOverMin()));
         sb.append(String.format(Locale.ROOT, "%-36s %8.1f%n", "recompute_over_downtime_at_max", recomputeOverDowntimeAtMax()));
         sb.append(String.format(Locale.ROOT, "%-36s %8.1f%n", "blocking_copy_over_downtime_at_max", blockingCopyOverDowntimeAtMax()));
         sb.append(String.format(Locale.ROOT, "%-36s %+7.1f%%%n", "others_slowdown", 100 * othersSlowdown));
+        sb.append(String.format(Locale.ROOT, "%-36s %+7.1f%%%n", "others_drift_without_migration", 100 * othersDrift));
+        sb.append(String.format(Locale.ROOT, "%-36s %+7.1f%%%n", "others_slowdown_whole_window", 100 * othersSlowdownWholeWindow));
         sb.append(String.format(Locale.ROOT, "%-36s %d/%d identical%s%n", "token identity", identical, migrations,
                 aborted > 0 ? " (" + aborted + " aborted, excluded)" : ""));
         for (Map.Entry<String, Boolean> e : targets().entrySet()) {

@@ -48,8 +48,10 @@ import tools.jackson.databind.json.JsonMapper;
  * <p>Measured: downtime ({@link MigrationOutcome#downtimeNanos()}: detach → commit acknowledged), total
  * migration time, blocking-copy downtime, recompute time (detach → first destination token at the client,
  * computed as the recompute migration's downtime plus the time from the {@code Migrated} event to that token,
- * which slightly <em>under</em>states it), the other requests' step time during live migrations against the
- * time right before, and the blocking copy's KV rate next to {@code System.arraycopy} of as many bytes.
+ * which slightly <em>under</em>states it), the other requests' step time while live migrations copy KV (start to
+ * detach, when the batch is the one they had right before) against the time right before, with the same windows of
+ * the unmigrated reference run as a control, and the blocking copy's KV rate next to {@code System.arraycopy} of as
+ * many bytes.
  *
  * <p>Usage: {@code MigrationBenchmark.run(MigrationBenchOptions.defaults().withJson(path), System.out)}; or
  * {@code java --add-modules jdk.incubator.vector -cp … io.llumnix.llumlet.bench.MigrationBenchmark
@@ -66,7 +68,11 @@ public final class MigrationBenchmark {
     }
 
     /** One measured migration. */
-    private record Run(Mode mode, MigrationOutcome outcome, long resumeNanos, boolean identical, Window baseline, Window during) {}
+    private record Run(Mode mode, MigrationOutcome outcome, long resumeNanos, boolean identical, Window baseline, Window during,
+            Window duringWhole, Window controlBaseline, Window controlDuring) {}
+
+    /** The request run to completion on the source alone: its tokens, and when each arrived. */
+    private record Reference(int[] tokens, FollowedRequest run) {}
 
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
     private static final int OTHER_PROMPT = 16;
@@ -150,6 +156,9 @@ public final class MigrationBenchmark {
         List<String> abortReasons = new ArrayList<>();
         Window allBaseline = Window.EMPTY;
         Window allDuring = Window.EMPTY;
+        Window allDuringWhole = Window.EMPTY;
+        Window allControlBaseline = Window.EMPTY;
+        Window allControlDuring = Window.EMPTY;
         SplittableRandom random = new SplittableRandom(20240701);
         try (BackgroundLoad others = BackgroundLoad.start(source, options.others(), OTHER_PROMPT,
                 Math.min(OTHER_MAX_TOKENS, source.config().maxModelLen() - OTHER_PROMPT), 7)) {
@@ -157,7 +166,7 @@ public final class MigrationBenchmark {
             for (int w = 0; w < options.warmup(); w++) {
                 int[] prompt = randomPrompt(random, shortest, vocabSize);
                 SamplingParams params = params(random.nextLong());
-                int[] expected = reference(prompt, params);
+                Reference expected = reference(prompt, params);
                 for (Mode mode : Mode.values()) {
                     migrateOnce(mode, prompt, params, expected, others);
                 }
@@ -167,7 +176,7 @@ public final class MigrationBenchmark {
                 int[] prompt = randomPrompt(random, length, vocabSize);
                 SamplingParams params = params(random.nextLong());
                 long t0 = System.nanoTime();
-                int[] expected = reference(prompt, params);
+                Reference expected = reference(prompt, params);
                 out.printf(Locale.ROOT, "length %d: unmigrated reference run took %.1f s%n", length, (System.nanoTime() - t0) / 1e9);
                 Map<Mode, List<Run>> runs = new EnumMap<>(Mode.class);
                 for (int rep = 0; rep < options.repetitions(); rep++) {
@@ -201,8 +210,14 @@ public final class MigrationBenchmark {
                 List<Run> blocking = runs.get(Mode.BLOCKING);
                 Window baseline = live.stream().map(Run::baseline).reduce(Window.EMPTY, Window::plus);
                 Window during = live.stream().map(Run::during).reduce(Window.EMPTY, Window::plus);
+                Window duringWhole = live.stream().map(Run::duringWhole).reduce(Window.EMPTY, Window::plus);
+                Window controlBaseline = live.stream().map(Run::controlBaseline).reduce(Window.EMPTY, Window::plus);
+                Window controlDuring = live.stream().map(Run::controlDuring).reduce(Window.EMPTY, Window::plus);
+                allControlBaseline = allControlBaseline.plus(controlBaseline);
+                allControlDuring = allControlDuring.plus(controlDuring);
                 allBaseline = allBaseline.plus(baseline);
                 allDuring = allDuring.plus(during);
+                allDuringWhole = allDuringWhole.plus(duringWhole);
                 long kvBytes = (long) median(blocking, r -> r.outcome().bytesMoved());
                 rows.add(new MigrationBenchResult.Row(length,
                         median(live, r -> r.outcome().downtimeNanos() / 1e6),
@@ -216,11 +231,16 @@ public final class MigrationBenchmark {
                         memcpyGbps(kvBytes),
                         baseline.meanNanos() / 1e6,
                         during.meanNanos() / 1e6,
+                        duringWhole.meanNanos() / 1e6,
+                        controlBaseline.meanNanos() / 1e6,
+                        controlDuring.meanNanos() / 1e6,
                         runs.values().stream().flatMap(List::stream).allMatch(Run::identical)));
             }
         }
-        return new MigrationBenchResult(options.model(), rows, allDuring.meanNanos() / allBaseline.meanNanos() - 1, migrations, identical,
-                aborted, (System.nanoTime() - start) / 1_000_000);
+        double drift = allControlDuring.meanNanos() / allControlBaseline.meanNanos();
+        return new MigrationBenchResult(options.model(), rows, allDuring.meanNanos() / allBaseline.meanNanos() - 1, drift - 1,
+                allDuringWhole.meanNanos() / allBaseline.meanNanos() - 1, migrations, identical, aborted,
+                (System.nanoTime() - start) / 1_000_000);
     }
 
     private SamplingParams params(long seed) {
@@ -229,17 +249,18 @@ public final class MigrationBenchmark {
     }
 
     /** The request run to completion on the source alone. */
-    private int[] reference(int[] prompt, SamplingParams params) {
+    private Reference reference(int[] prompt, SamplingParams params) {
         FollowedRequest f = new FollowedRequest("ref-" + serial++, Optional.empty(), i -> {});
         source.submit(new GenerateRequest(f.requestId(), prompt, params, 0), f);
         String end = await(f.done());
         if (!end.equals("LENGTH")) {
             throw new IllegalStateException("the reference run of " + f.requestId() + " ended " + end);
         }
-        return f.tokens();
+        return new Reference(f.tokens(), f);
     }
 
-    private Run migrateOnce(Mode mode, int[] prompt, SamplingParams params, int[] expected, BackgroundLoad others) {
+    private Run migrateOnce(Mode mode, int[] prompt, SamplingParams params, Reference reference, BackgroundLoad others) {
+        int[] expected = reference.tokens();
         String id = mode.name().toLowerCase(Locale.ROOT) + "-" + prompt.length + "-" + serial++;
         CompletableFuture<MigrationOutcome> outcome = new CompletableFuture<>();
         long[] window = new long[2];
@@ -269,8 +290,22 @@ public final class MigrationBenchmark {
                 ? o.downtimeNanos() + f.firstRemoteTokenNanos() - f.migratedNanos()
                 : 0;
         Window baseline = others.window(f.firstTokenNanos(), window[0]);
-        Window during = others.window(window[0], window[1]);
-        return new Run(mode, o, resume, identical, baseline, during);
+        // While the copy stages run the batch is the baseline's batch (the migrated request still decodes in it);
+        // from the detach on it is not (one request fewer, and a long one: the others' steps get cheaper on their
+        // own) and after the commit the destination, which shares this machine's cores, starts decoding the
+        // request. So the comparable window ends at the detach; the whole one is reported beside it.
+        long detached = o.detachedAfterNanos() > 0 ? window[1] - (o.totalNanos() - o.detachedAfterNanos()) : window[1];
+        Window during = others.window(window[0], Math.max(window[0], detached));
+        Window duringWhole = others.window(window[0], window[1]);
+        // The control: the same two windows in the unmigrated reference run of this request, at the same token
+        // and for as long. The others' contexts grow a token per step (and they get replaced when they finish),
+        // so their steps drift from one window to the next with no migration at all; reported beside the
+        // slowdown (not subtracted: one reference run per length makes it as noisy as the figure itself).
+        FollowedRequest ref = reference.run();
+        long refStart = ref.sourceTokenNanos(options.decodeBeforeMigration() - 1);
+        Window controlBaseline = others.window(ref.firstTokenNanos(), refStart);
+        Window controlDuring = others.window(refStart, refStart + Math.max(0, detached - window[0]));
+        return new Run(mode, o, resume, identical, baseline, during, duringWhole, controlBaseline, controlDuring);
     }
 
     private void awaitPeerIdle() {
