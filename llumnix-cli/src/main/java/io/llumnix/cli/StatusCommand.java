@@ -160,7 +160,8 @@ final class StatusCommand implements Callable<Integer> {
         }
         for (JsonNode i : cluster.path("instances")) {
             String state = !i.path("reporting").asBoolean() ? "lite" : i.path("schedulable").asBoolean() ? "up" : "draining";
-            rows.add(new String[] {i.path("id").asString(), state, bar(load(i), maxLoad) + " " + load(i), num(i, "waiting"), num(i, "running"),
+            String role = i.path("role").asString("neutral");
+            rows.add(new String[] {i.path("id").asString() + (role.equals("neutral") ? "" : " (" + role + ")"), state, bar(load(i), maxLoad) + " " + load(i), num(i, "waiting"), num(i, "running"),
                     num(i, "loading"), num(i, "dispatched"), String.format("%.1f", i.path("kv_usage_percent").asDouble()),
                     i.path("used_tokens").asLong() + "/" + i.path("total_tokens").asLong(),
                     String.format("%.1f", i.path("step_duration_ms").asDouble()),

@@ -34,8 +34,8 @@ class TestStatusCommand {
     @BeforeEach
     void start() {
         ClusterView view = new ClusterView(1_700_000_000_000L, List.of(
-                new ClusterView.Instance("engine-a", "http://127.0.0.1:9001", "m", true, true, 3, 8, 1, 12, 3072, 4096, 4.25, 1, 2),
-                new ClusterView.Instance("engine-b", "http://127.0.0.1:9002", "m", true, false, 0, 1, 0, 1, 512, 4096, 1.5, 2, 0)));
+                new ClusterView.Instance("engine-a", "http://127.0.0.1:9001", "m", "neutral", true, true, 3, 8, 1, 12, 3072, 4096, 4.25, 1, 2),
+                new ClusterView.Instance("engine-b", "http://127.0.0.1:9002", "m", "neutral", true, false, 0, 1, 0, 1, 512, 4096, 1.5, 2, 0)));
         gateway = Gateway.start(GatewayConfig.defaults().withPort(0), new Scheduler(SchedulerConfig.builder().build(), Clock.system()),
                 BackendDirectory.of(List.of()), ModelCatalog.estimating(), ApiKeys.open(), Clock.system(), () -> {
                     polls.incrementAndGet();

@@ -13,7 +13,7 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <pre>{@code
  * {"now_ms":…, "taken_at_ms":…,
- *  "instances":[{"id":"i-0","url":"http://…","model":"…","reporting":true,"schedulable":true,"waiting":0,"running":3,
+ *  "instances":[{"id":"i-0","url":"http://…","model":"…","role":"neutral","reporting":true,"schedulable":true,"waiting":0,"running":3,
  *                "loading":0,"dispatched":3,"used_tokens":512,"total_tokens":4096,"kv_usage_percent":12.5,
  *                "step_duration_ms":4.1,"migrate_in_slots":1,"migrate_out_slots":1}],
  *  "totals":{"instances":1,"schedulable":1,"waiting":0,"running":3,"loading":0,"dispatched":3,"used_tokens":512,
@@ -63,6 +63,7 @@ final class ClusterApi {
             n.put("id", i.instanceId());
             n.put("url", i.url());
             n.put("model", i.model());
+            n.put("role", i.role());
             n.put("reporting", i.reporting());
             n.put("schedulable", i.schedulable());
             n.put("waiting", i.waitingRequests());

@@ -31,6 +31,7 @@ public record ClusterView(long takenAtMs, List<Instance> instances) {
      * @param instanceId the instance
      * @param url its API address
      * @param model the model it serves; empty when unknown
+     * @param role {@code neutral}, or {@code prefill} / {@code decode} with prefill/decode disaggregation
      * @param reporting whether it publishes its load (full mode); without it only {@code dispatched} is known
      * @param schedulable false while it drains or stops (always true when not reporting)
      * @param waitingRequests requests queued in the engine, not yet admitted
@@ -47,6 +48,7 @@ public record ClusterView(long takenAtMs, List<Instance> instances) {
             String instanceId,
             String url,
             String model,
+            String role,
             boolean reporting,
             boolean schedulable,
             int waitingRequests,
@@ -63,6 +65,7 @@ public record ClusterView(long takenAtMs, List<Instance> instances) {
             requireNonNull(instanceId, "instanceId is null");
             requireNonNull(url, "url is null");
             requireNonNull(model, "model is null");
+            requireNonNull(role, "role is null");
         }
 
         /** KV usage in percent of capacity; 0 without a capacity. */
@@ -99,11 +102,12 @@ public record ClusterView(long takenAtMs, List<Instance> instances) {
         String host = m.host().contains(":") ? "[" + m.host() + "]" : m.host();
         String url = "http://" + host + ":" + m.apiPort();
         long dispatched = ledger.inFlightRequests(m.instanceId());
+        String role = m.inferType().name().toLowerCase(java.util.Locale.ROOT);
         if (v.status().isEmpty()) {
-            return new Instance(m.instanceId(), url, m.modelName(), false, true, 0, 0, 0, dispatched, 0, 0, 0, 0, 0);
+            return new Instance(m.instanceId(), url, m.modelName(), role, false, true, 0, 0, 0, dispatched, 0, 0, 0, 0, 0);
         }
         InstanceStatus s = v.status().get();
-        return new Instance(m.instanceId(), url, m.modelName(), true, s.schedulable(), s.numWaitingRequests(), s.numRunningRequests(),
+        return new Instance(m.instanceId(), url, m.modelName(), role, true, s.schedulable(), s.numWaitingRequests(), s.numRunningRequests(),
                 s.numLoadingRequests(), dispatched, s.numUsedTokens(), s.numTotalTokens(), s.stepDurationMs(), s.numMigrateInSlots(),
                 s.numMigrateOutSlots());
     }

@@ -22,8 +22,8 @@ final class TestingClusterViews implements AutoCloseable {
     /** engine-a: busy and reporting; engine-b: draining, nearly idle. */
     static ClusterView fixed() {
         return new ClusterView(1_700_000_000_000L, List.of(
-                new ClusterView.Instance(SOURCE, "http://127.0.0.1:9001", "stories260K", true, true, 3, 8, 1, 12, 3072, 4096, 4.25, 1, 2),
-                new ClusterView.Instance(DESTINATION, "http://127.0.0.1:9002", "stories260K", true, false, 0, 1, 0, 1, 512, 4096, 1.5, 2, 0)));
+                new ClusterView.Instance(SOURCE, "http://127.0.0.1:9001", "stories260K", "neutral", true, true, 3, 8, 1, 12, 3072, 4096, 4.25, 1, 2),
+                new ClusterView.Instance(DESTINATION, "http://127.0.0.1:9002", "stories260K", "neutral", true, false, 0, 1, 0, 1, 512, 4096, 1.5, 2, 0)));
     }
 
     final TestingUpstream destination;
