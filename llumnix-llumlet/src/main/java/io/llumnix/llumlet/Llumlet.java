@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Llumlet implements AutoCloseable {
 
+    private static final long PULL_STEP_WAIT_MS = 500;
+
     private final LlmEngine engine;
     private final LlumletConfig config;
     private final Clock clock;
@@ -49,6 +51,9 @@ public final class Llumlet implements AutoCloseable {
     private final Server server;
     private final Optional<KvDataServer> dataServer;
     private final long startTimeMs;
+    /** Between two pulls of {@link #pulledStatus}; guarded by itself. */
+    private final StatusTracker pulled;
+    private volatile java.time.Duration pullStallTimeout = StatusPublisherConfig.defaults().engineStallTimeout();
 
     private Llumlet(LlmEngine engine, LlumletConfig config, Clock clock) {
         this.engine = requireNonNull(engine, "engine is null");
@@ -57,6 +62,7 @@ public final class Llumlet implements AutoCloseable {
         this.outSlots = new Semaphore(config.migration().migrateOutSlots());
         this.inSlots = new Semaphore(config.migration().migrateInSlots());
         this.startTimeMs = clock.currentTimeMillis();
+        this.pulled = new StatusTracker(clock.nanoTime());
         this.source = new MigrationSource(engine, config.instanceId(), config.migration(), channels, clock);
         this.dataServer = config.migration().dataChannel() && engine.kvStorage().isPresent()
                 ? Optional.of(new KvDataServer(config.host(), config.migration().idlePriorityCopies()))
@@ -177,6 +183,39 @@ public final class Llumlet implements AutoCloseable {
             sum += r.kvTokens();
         }
         return sum;
+    }
+
+    /**
+     * The status a scheduler pulls ({@code GetStatus}) when no {@link StatusPublisher} pushes it: like a published one,
+     * unschedulable while the engine has work but stopped stepping, with the high-priority usage and the requests that
+     * appeared since the previous pull (for the dispatch ledger). Waits a short while for the step thread; if it does
+     * not answer, reports from the last snapshot.
+     */
+    public InstanceStatus pulledStatus() {
+        synchronized (pulled) {
+            long now = clock.nanoTime();
+            EngineSnapshot s = engine.snapshot();
+            if (pulled.stalled(s, now, pullStallTimeout)) {
+                return status(s, false, 0L, List.of());
+            }
+            record Live(EngineSnapshot snapshot, List<RunningRequestView> requests) {}
+            Live live;
+            try {
+                live = engine.onStepThread(c -> new Live(c.snapshot(), c.runningRequests())).get(PULL_STEP_WAIT_MS, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                return status(s, true, 0L, List.of());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return status(s, true, 0L, List.of());
+            }
+            return status(live.snapshot(), true, InstanceStatuses.highPriorityTokens(live.requests(), live.snapshot().blockSize()),
+                    pulled.appearedSinceLastReport(live.snapshot(), live.requests()));
+        }
+    }
+
+    /** How long an engine with work may go without a step before {@link #pulledStatus} says unschedulable. */
+    void pullStallTimeout(java.time.Duration timeout) {
+        this.pullStallTimeout = requireNonNull(timeout, "timeout is null");
     }
 
     /** This instance's status in the cluster's terms, from the engine's latest snapshot. */

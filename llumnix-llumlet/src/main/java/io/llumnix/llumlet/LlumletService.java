@@ -88,7 +88,7 @@ final class LlumletService extends LlumletGrpc.LlumletImplBase {
 
     @Override
     public void getStatus(StatusRequest request, StreamObserver<InstanceStatusMessage> responseObserver) {
-        responseObserver.onNext(InstanceStatusMessage.newBuilder().setJson(JSON.writeValueAsString(llumlet.status())).build());
+        responseObserver.onNext(InstanceStatusMessage.newBuilder().setJson(JSON.writeValueAsString(llumlet.pulledStatus())).build());
         responseObserver.onCompleted();
     }
 

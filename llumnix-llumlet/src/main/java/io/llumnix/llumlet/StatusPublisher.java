@@ -10,10 +10,7 @@ import io.llumnix.engine.EngineSnapshot;
 import io.llumnix.engine.InstanceStatuses;
 import io.llumnix.engine.LlmEngine;
 import io.llumnix.engine.sched.RunningRequestView;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,12 +63,10 @@ public final class StatusPublisher implements AutoCloseable {
     private volatile boolean stalled;
 
     // Owned by the publisher thread.
-    private long lastSeenStepId = -1;
-    private long lastStepChangeNanos;
+    private final StatusTracker tracker;
     private long lastStatusNanos;
     private long lastMetadataNanos;
     private @Nullable Signature lastSignature;
-    private Set<String> lastPublishedIds = Set.of();
     private @Nullable CompletableFuture<Live> pending;
     private long pendingSinceNanos;
     private long lastFailureLogNanos;
@@ -88,7 +83,7 @@ public final class StatusPublisher implements AutoCloseable {
             throw new IllegalArgumentException("metadata of " + metadata.instanceId() + " for the llumlet of " + llumlet.instanceId());
         }
         long now = clock.nanoTime();
-        this.lastStepChangeNanos = now;
+        this.tracker = new StatusTracker(now);
         this.lastStatusNanos = now - config.pushStatusInterval().toNanos();
         this.lastMetadataNanos = now - config.pushMetadataInterval().toNanos();
         this.lastFailureLogNanos = now - FAILURE_LOG_INTERVAL_NANOS;
@@ -161,17 +156,12 @@ public final class StatusPublisher implements AutoCloseable {
     private void pollOnce() {
         long now = clock.nanoTime();
         EngineSnapshot s = engine.snapshot();
-        if (s.stepId() != lastSeenStepId) {
-            lastSeenStepId = s.stepId();
-            lastStepChangeNanos = now;
-        }
-        boolean hasWork = s.numRunning() + s.numWaiting() > 0;
-        boolean nowStalled = hasWork && now - lastStepChangeNanos >= config.engineStallTimeout().toNanos();
+        boolean nowStalled = tracker.stalled(s, now, config.engineStallTimeout());
         if (nowStalled != stalled) {
             stalled = nowStalled;
             if (nowStalled) {
                 log.warn("engine of {} has {} running and {} waiting requests but has not stepped for {} ms; publishing it unschedulable",
-                        metadata.instanceId(), s.numRunning(), s.numWaiting(), (now - lastStepChangeNanos) / 1_000_000);
+                        metadata.instanceId(), s.numRunning(), s.numWaiting(), tracker.sinceLastStepMs(now));
             } else {
                 log.info("engine of {} steps again; publishing it schedulable", metadata.instanceId());
             }
@@ -217,17 +207,7 @@ public final class StatusPublisher implements AutoCloseable {
         long highPriority = 0;
         List<String> recent = List.of();
         if (requests != null) {
-            Set<String> waiting = new HashSet<>(s.waitingRequestIds());
-            Set<String> ids = HashSet.newHashSet(requests.size());
-            List<String> fresh = new ArrayList<>();
-            for (RunningRequestView r : requests) {
-                ids.add(r.requestId());
-                if (!lastPublishedIds.contains(r.requestId()) && !waiting.contains(r.requestId())) {
-                    fresh.add(r.requestId());
-                }
-            }
-            recent = fresh;
-            lastPublishedIds = ids;
+            recent = tracker.appearedSinceLastReport(s, requests);
             highPriority = InstanceStatuses.highPriorityTokens(requests, s.blockSize());
         }
         InstanceStatus status = llumlet.status(s, schedulable, highPriority, recent);

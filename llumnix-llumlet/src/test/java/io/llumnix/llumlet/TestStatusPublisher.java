@@ -130,6 +130,23 @@ class TestStatusPublisher {
         }
     }
 
+    /** Without a publisher (serve's in-memory mode) the scheduler pulls: the same stall rule and arrival ids apply. */
+    @Test
+    void pulledStatus_namesEachArrivalOnce_andSaysUnschedulableWhileTheEngineStalls() throws Exception {
+        llumlet.pullStallTimeout(Duration.ofMillis(300));
+        FollowingClient c = submit("pulled", 300);
+        await("the request runs", () -> engine.snapshot().numRunning() == 1);
+        InstanceStatus first = llumlet.pulledStatus();
+        assertThat(first.schedulable()).isTrue();
+        assertThat(first.recentWaitingRequestIds()).containsExactly("pulled");
+        assertThat(llumlet.pulledStatus().recentWaitingRequestIds()).as("named once").isEmpty();
+        executor.hold();
+        await("the stalled engine is pulled unschedulable", () -> !llumlet.pulledStatus().schedulable());
+        executor.release();
+        await("the engine is pulled schedulable again", () -> llumlet.pulledStatus().schedulable());
+        assertThat(c.await()).isInstanceOf(RequestEvent.Finished.class);
+    }
+
     @Test
     void migrationSlots_arePublished_andASlotChangeAloneIsPublished() throws Exception {
         try (StatusPublisher p = publisher(FAST)) {
