@@ -8,10 +8,13 @@ import io.llumnix.proto.RequestState;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.Arrays;
 
 /**
@@ -20,6 +23,8 @@ import java.util.Arrays;
  * one thread at a time. {@link #close} from another thread aborts a blocked write.
  */
 final class KvDataLink implements AutoCloseable {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private final SocketChannel channel;
     private final ByteBuffer header = ByteBuffer.allocateDirect(KvWire.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -53,9 +58,14 @@ final class KvDataLink implements AutoCloseable {
 
     /**
      * Sends the given physical blocks (logical blocks {@code firstBlock…}) of every layer, at most a buffer's worth
-     * per frame; flags the stage's last frame. Returns the KV bytes sent.
+     * per frame; flags the stage's last frame. Returns the KV bytes sent. With {@code cpuShare < 1} (a platform
+     * thread only) it sleeps between frames so that this thread's CPU time stays under that share of the elapsed
+     * time: the copy then spreads over the stage instead of taking a burst out of the engine's steps.
      */
-    long send(KvCacheStorage storage, int firstBlock, int[] physical) throws IOException {
+    long send(KvCacheStorage storage, int firstBlock, int[] physical, double cpuShare) throws IOException {
+        boolean paced = cpuShare < 1 && !Thread.currentThread().isVirtual() && THREADS.isCurrentThreadCpuTimeSupported();
+        long wall0 = System.nanoTime();
+        long cpu0 = paced ? THREADS.getCurrentThreadCpuTime() : 0;
         int blockBytes = storage.blockFloats() * Float.BYTES;
         int perFrame = Math.max(1, payload.capacity() / blockBytes);
         if (perFrame * blockBytes > payload.capacity()) {
@@ -74,6 +84,18 @@ final class KvDataLink implements AutoCloseable {
                 payload.clear().limit(bytes);
                 KvWire.writeFully(channel, header, payload);
                 sent += bytes;
+                if (paced) {
+                    long due = wall0 + (long) ((THREADS.getCurrentThreadCpuTime() - cpu0) / cpuShare);
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        try {
+                            Thread.sleep(Duration.ofNanos(wait));
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            throw new java.io.InterruptedIOException("interrupted while pacing a KV copy");
+                        }
+                    }
+                }
             }
         }
         return sent;

@@ -21,6 +21,11 @@ import java.time.Duration;
  * @param idlePriorityCopies run the copy stages that overlap decoding (on both ends of a data connection) on
  *     nice-19 threads, so they take mostly CPU the engines leave idle; the last stage, which is downtime,
  *     always runs at normal priority
+ * @param copyCpuShare the share of one core the sending thread of a copy stage that overlaps decoding may use (it
+ *     sleeps between frames to stay under it; 1 = unpaced). Moving KV over loopback costs about 0.65 ns of CPU per byte
+ *     at each end on this project's reference machine, and on an engine whose step uses every core all of it comes
+ *     out of the other requests' steps unless cores sit idle; the default 0.05 bounds the sender at 5% of a core (the
+ *     receiver, fed at that pace, uses about as much), which moves 64 MiB in about 1.5 s. The last stage is never paced.
  */
 public record MigrationConfig(
         int maxStages,
@@ -31,7 +36,8 @@ public record MigrationConfig(
         int watermarkBlocks,
         int maxMessageBytes,
         boolean dataChannel,
-        boolean idlePriorityCopies) {
+        boolean idlePriorityCopies,
+        double copyCpuShare) {
 
     public MigrationConfig {
         if (maxStages < 0) {
@@ -49,38 +55,47 @@ public record MigrationConfig(
         if (maxMessageBytes < 64 * 1024 || maxMessageBytes > 64 * 1024 * 1024) {
             throw new IllegalArgumentException("maxMessageBytes must be in [64 KiB, 64 MiB], got " + maxMessageBytes);
         }
+        if (!(copyCpuShare > 0 && copyCpuShare <= 1)) {
+            throw new IllegalArgumentException("copyCpuShare must be in (0, 1], got " + copyCpuShare);
+        }
         if (stepTimeout.isNegative() || stepTimeout.isZero()) {
             throw new IllegalArgumentException("stepTimeout must be positive, got " + stepTimeout);
         }
     }
 
     public static MigrationConfig defaults() {
-        return new MigrationConfig(3, 4, Duration.ofSeconds(30), 1, 2, 0, 4 * 1024 * 1024, true, true);
+        return new MigrationConfig(3, 4, Duration.ofSeconds(30), 1, 2, 0, 4 * 1024 * 1024, true, true, 0.05);
     }
 
     public MigrationConfig withMaxStages(int n) {
         return new MigrationConfig(n, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes, dataChannel,
-                idlePriorityCopies);
+                idlePriorityCopies, copyCpuShare);
     }
 
     public MigrationConfig withStepTimeout(Duration d) {
         return new MigrationConfig(maxStages, lastStageMaxBlocks, d, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes, dataChannel,
-                idlePriorityCopies);
+                idlePriorityCopies, copyCpuShare);
     }
 
     /** KV over a dedicated data connection (true) or in gRPC messages (false); see {@link #dataChannel()}. */
     public MigrationConfig withDataChannel(boolean enabled) {
         return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks,
-                maxMessageBytes, enabled, idlePriorityCopies);
+                maxMessageBytes, enabled, idlePriorityCopies, copyCpuShare);
     }
 
     public MigrationConfig withIdlePriorityCopies(boolean enabled) {
         return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks,
-                maxMessageBytes, dataChannel, enabled);
+                maxMessageBytes, dataChannel, enabled, copyCpuShare);
+    }
+
+    /** See {@link #copyCpuShare()}; 1 sends copy stages as fast as the connection takes them. */
+    public MigrationConfig withCopyCpuShare(double share) {
+        return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks,
+                maxMessageBytes, dataChannel, idlePriorityCopies, share);
     }
 
     public MigrationConfig withSlots(int out, int in) {
         return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, out, in, watermarkBlocks, maxMessageBytes, dataChannel,
-                idlePriorityCopies);
+                idlePriorityCopies, copyCpuShare);
     }
 }

@@ -165,7 +165,7 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
 
     private void commit(MigrateInMessage message) {
         var state = ProtoMapping.fromProto(message.getCommit().getState());
-        if (install(state, message.getCommit().getDataBytes())) {
+        if (install(state, message.getCommit().getDataBytes(), Optional.empty())) {
             closeData();
             committed();
         }
@@ -173,9 +173,11 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
 
     /**
      * Waits until {@code expected} KV bytes have been written, then installs the request in the reserved blocks;
-     * false (after refusing) when the bytes never came or the migration ended meanwhile.
+     * false (after refusing) when the bytes never came or the migration ended meanwhile. With {@code replyTo}, the
+     * step thread writes the COMMITTED answer there right after the install, before it steps again (the request's
+     * first step here would otherwise compete with the answer for the cores, lengthening the downtime).
      */
-    private boolean install(io.llumnix.engine.sched.MigratingRequest state, long expected) {
+    private boolean install(io.llumnix.engine.sched.MigratingRequest state, long expected, Optional<SocketChannel> replyTo) {
         long deadline = System.nanoTime() + config.stepTimeout().toNanos();
         while (!finished && dataBytes < expected) {
             if (!await(deadline)) {
@@ -187,8 +189,15 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
             return false;
         }
         int[] table = reserved;
-        onStep(engine.installMigrated(state, table));
         installedBlocks = table.length;
+        java.util.concurrent.CompletableFuture<Void> installed = engine.installMigrated(state, table);
+        if (replyTo.isPresent()) {
+            ByteBuffer reply = encode(committedReply());
+            // Registered before the step thread completes the install (almost always), so it runs there; a tiny write
+            // into an empty socket buffer, it does not block.
+            installed = installed.thenRun(() -> writeQuietly(replyTo.get(), reply));
+        }
+        onStep(installed);
         reserved = new int[0];
         finished = true;
         releaseSlot();
@@ -221,7 +230,7 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
             return;
         }
         try {
-            if (!install(ProtoMapping.fromProto(state), expected)) {
+            if (!install(ProtoMapping.fromProto(state), expected, Optional.of(ch))) {
                 return;
             }
         } catch (RuntimeException e) {
@@ -229,17 +238,24 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
             refuse(e.toString());
             return;
         }
-        byte[] body = committedReply().toByteArray();
-        ByteBuffer reply = ByteBuffer.allocate(Integer.BYTES + body.length).order(ByteOrder.LITTLE_ENDIAN);
-        reply.putInt(body.length).put(body).flip();
+        closeData();
+        committed();
+    }
+
+    private static ByteBuffer encode(MigrateInReply reply) {
+        byte[] body = reply.toByteArray();
+        ByteBuffer b = ByteBuffer.allocate(Integer.BYTES + body.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(body.length).put(body).flip();
+        return b;
+    }
+
+    private void writeQuietly(SocketChannel ch, ByteBuffer reply) {
         try {
             KvWire.writeFully(ch, reply);
         } catch (IOException e) {
-            // Installed already: the source will see the COMMITTED on the stream, or abort the request here if it gave up.
+            // Installed already: the source sees the COMMITTED on the stream, or aborts the request here if it gave up.
             log.info("could not answer the commit of {} on the data connection: {}", requestId, e.toString());
         }
-        closeData();
-        committed();
     }
 
     @Override

@@ -53,6 +53,7 @@ import org.slf4j.LoggerFactory;
 final class MigrationSource implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MigrationSource.class);
+    private static final int BULK_FRAME_BYTES = 256 * 1024;
 
     private final LlmEngine engine;
     private final String instanceId;
@@ -253,7 +254,7 @@ final class MigrationSource implements AutoCloseable {
             ScheduledFuture<?> guard = watchdog.schedule(l::close, config.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
             try {
                 if (rest.length > 0) {
-                    long n = l.send(storage, firstBlock, rest);
+                    long n = l.send(storage, firstBlock, rest, 1.0);
                     dataBytes += n;
                     bytesMoved += n;
                     blocksMoved += rest.length;
@@ -304,7 +305,7 @@ final class MigrationSource implements AutoCloseable {
          */
         private long sendData(int firstBlock, int[] physical) throws MigrationAbort {
             KvDataLink l = link(KvWire.Lane.BULK);
-            Future<Long> f = bulkCopies.submit(() -> l.send(storage, firstBlock, physical));
+            Future<Long> f = bulkCopies.submit(() -> l.send(storage, firstBlock, physical, config.copyCpuShare()));
             try {
                 return f.get(config.stepTimeout().toMillis(), TimeUnit.MILLISECONDS);
             } catch (InterruptedException e) {
@@ -324,7 +325,12 @@ final class MigrationSource implements AutoCloseable {
             KvDataLink link = links.get(lane);
             if (link == null) {
                 try {
-                    link = KvDataLink.connect(dataAddress.orElseThrow(), dataTicket, lane, config.maxMessageBytes());
+                    // Bulk frames are small, so that paced copies come in short bursts; at least one block each.
+                    int blockBytes = storage.blockFloats() * Float.BYTES;
+                    int frame = Math.max(blockBytes, lane == KvWire.Lane.BULK
+                            ? Math.min(config.maxMessageBytes(), BULK_FRAME_BYTES)
+                            : config.maxMessageBytes());
+                    link = KvDataLink.connect(dataAddress.orElseThrow(), dataTicket, lane, frame);
                 } catch (IOException e) {
                     throw new MigrationAbort("cannot open the KV data connection to " + dataAddress.orElseThrow() + ": " + e);
                 }

@@ -241,8 +241,8 @@ class TestKvDataChannel {
     void manyStages_reuseTheDataConnections_tokenIdentical() throws Exception {
         MigrationConfig d = MigrationConfig.defaults();
         // Two-token blocks and no last-stage threshold: a stage for every block filled meanwhile, up to 8, over one
-        // bulk connection, with frames smaller than a stage.
-        MigrationConfig eager = new MigrationConfig(8, 0, d.stepTimeout(), 1, 1, 0, 64 * 1024, true, true);
+        // bulk connection, with frames smaller than a stage, paced.
+        MigrationConfig eager = new MigrationConfig(8, 0, d.stepTimeout(), 1, 1, 0, 64 * 1024, true, true, 0.25);
         try (LlmEngine d2 = MigrationFixture.engine("dst", MigrationFixture.config(2048, 48).withBlockSize(2));
                 Llumlet l2 = MigrationFixture.llumlet(d2, "dst", d)) {
             MigrationOutcome o = migrateAndCompare(eager, 20, 2, d2, l2);
