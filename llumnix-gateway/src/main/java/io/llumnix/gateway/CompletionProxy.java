@@ -791,8 +791,14 @@ final class CompletionProxy {
     // ---- the end ------------------------------------------------------------------------------------------------
 
     private void clientLeft() {
-        // resp.ended(): an HTTP/2 (h2c) stream reports its close from inside end(), before finish(200) has run.
-        if (done || clientGone || resp.ended()) {
+        if (done || clientGone) {
+            return;
+        }
+        if (resp.ended()) {
+            // An HTTP/2 (h2c) stream reports its close from inside end(), just before the caller's finish(status):
+            // the answer is complete, so finish with its status (the accounting is then done before the client
+            // can see the end).
+            finish(resp.getStatusCode());
             return;
         }
         clientGone = true;
