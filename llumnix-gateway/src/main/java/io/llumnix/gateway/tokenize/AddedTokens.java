@@ -27,6 +27,8 @@ final class AddedTokens {
     }
 
     private final Map<Character, List<Token>> byFirstChar = new HashMap<>();
+    /** Whether some added token starts with this UTF-16 unit: the scan skips other characters without a map lookup. */
+    private final boolean[] firstChars = new boolean[Character.MAX_VALUE + 1];
     private final Map<Integer, Token> byId = new HashMap<>();
 
     AddedTokens(List<Token> tokens) {
@@ -35,6 +37,7 @@ final class AddedTokens {
                 continue;
             }
             byFirstChar.computeIfAbsent(t.content().charAt(0), c -> new ArrayList<>()).add(t);
+            firstChars[t.content().charAt(0)] = true;
             byId.put(t.id(), t);
         }
         // Longest first, so the first candidate that matches at a position is the longest one.
@@ -103,6 +106,9 @@ final class AddedTokens {
     }
 
     private Token matchAt(String text, int i) {
+        if (!firstChars[text.charAt(i)]) {
+            return null;
+        }
         List<Token> candidates = byFirstChar.get(text.charAt(i));
         if (candidates == null) {
             return null;

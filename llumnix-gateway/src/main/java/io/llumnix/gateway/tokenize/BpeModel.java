@@ -23,6 +23,11 @@ import tools.jackson.databind.JsonNode;
 final class BpeModel {
 
     private static final int CACHE_CAPACITY = 10_000;
+    /**
+     * Longer words are not cached (as in Hugging Face): without a pre-tokenizer (Llama 2) a whole prompt is one word,
+     * and ten thousand cached prompts would be a memory leak.
+     */
+    private static final int CACHED_WORD_MAX_CHARS = 256;
 
     private final Map<String, Integer> vocab;
     private final String[] tokens;
@@ -127,6 +132,10 @@ final class BpeModel {
 
     /** Appends the ids of one pre-tokenized word. */
     void encodeWord(String word, IntBuffer out) {
+        if (word.length() > CACHED_WORD_MAX_CHARS) {
+            out.addAll(encodeUncached(word));
+            return;
+        }
         int[] ids = cache.get(word);
         if (ids == null) {
             ids = encodeUncached(word);
