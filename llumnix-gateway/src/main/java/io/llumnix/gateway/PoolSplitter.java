@@ -22,7 +22,29 @@ final class PoolSplitter {
     /** The pool a request goes to, and the instances it must not use. */
     record Route(String pool, Set<String> excludedInstanceIds) {}
 
+    /** A pool's members as lookups: {@code host:port} of its URLs, and its instance ids. */
+    private record Members(Set<String> hostPorts, Set<String> instanceIds) {
+        static Members of(TrafficPolicy.Pool pool) {
+            Set<String> hostPorts = new HashSet<>();
+            Set<String> ids = new HashSet<>();
+            for (String m : pool.members()) {
+                if (m.contains("://")) {
+                    java.net.URI u = TrafficPolicy.hostPort(m);
+                    hostPorts.add(u.getHost() + ":" + u.getPort());
+                } else {
+                    ids.add(m);
+                }
+            }
+            return new Members(Set.copyOf(hostPorts), Set.copyOf(ids));
+        }
+
+        boolean contain(InstanceMetadata m) {
+            return instanceIds.contains(m.instanceId()) || hostPorts.contains(m.host() + ":" + m.apiPort());
+        }
+    }
+
     private final List<TrafficPolicy.Pool> pools;
+    private final List<Members> members;
     private final long[] cumulative;
     private final long seed;
     private final BackendDirectory directory;
@@ -34,6 +56,7 @@ final class PoolSplitter {
             throw new IllegalArgumentException("a split needs at least one pool");
         }
         this.pools = List.copyOf(pools);
+        this.members = pools.stream().map(Members::of).toList();
         this.seed = seed;
         this.directory = requireNonNull(directory, "directory is null");
         this.cumulative = new long[pools.size()];
@@ -51,14 +74,14 @@ final class PoolSplitter {
     Route route() {
         int i = draw(unit(seed, arrivals.getAndIncrement()));
         chosen[i].increment();
-        TrafficPolicy.Pool pool = pools.get(i);
+        Members inside = members.get(i);
         Set<String> outside = new HashSet<>();
         for (InstanceMetadata m : directory.instances()) {
-            if (!pool.contains(m.instanceId(), m.host(), m.apiPort())) {
+            if (!inside.contain(m)) {
                 outside.add(m.instanceId());
             }
         }
-        return new Route(pool.name(), outside);
+        return new Route(pools.get(i).name(), outside);
     }
 
     /** The pool whose cumulative-weight interval holds {@code u} (0 ≤ u < 1). */

@@ -76,21 +76,6 @@ public record TrafficPolicy(List<Pool> pools, Optional<Mirror> mirror, long seed
             }
             return new Pool(spec.substring(0, eq).strip(), weight, TrafficPolicy.members(spec.substring(colon + 1)));
         }
-
-        /** Whether the instance with this id, host and API port belongs to the pool. */
-        boolean contains(String instanceId, String host, int apiPort) {
-            for (String m : members) {
-                if (m.contains("://")) {
-                    URI u = URI.create(m);
-                    if (u.getHost().equals(host) && u.getPort() == apiPort) {
-                        return true;
-                    }
-                } else if (m.equals(instanceId)) {
-                    return true;
-                }
-            }
-            return false;
-        }
     }
 
     /**
