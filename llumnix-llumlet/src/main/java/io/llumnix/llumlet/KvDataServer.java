@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * The destination's listener for KV data connections ({@link KvWire}). A {@link MigrationInHandler} that
  * agreed to a data channel registers under a ticket, which the RESERVED reply hands to the source; each accepted
  * connection names its ticket and lane in its hello and is then served by that handler: bulk lanes on
- * nice-19 platform threads (when configured), the urgent lane (the last stage, downtime) on a virtual
- * thread at normal priority.
+ * nice-19 platform threads (when configured), the urgent lane (the last stage, downtime) on a platform thread at
+ * normal priority (a platform thread blocked in a read is woken by the kernel directly; a virtual one takes a
+ * second hand-off through the poller, which is downtime).
  *
  * <p>Thread-safe. Closing stops accepting and closes every open connection.
  */
@@ -35,6 +36,7 @@ final class KvDataServer implements AutoCloseable {
     private final Map<Long, MigrationInHandler> handlers = new ConcurrentHashMap<>();
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService bulk;
+    private final ExecutorService urgent = Executors.newCachedThreadPool(Thread.ofPlatform().daemon(true).name("kv-in-urgent-", 0).factory());
     private final Thread acceptor;
     private volatile boolean closed;
 
@@ -116,7 +118,7 @@ final class KvDataServer implements AutoCloseable {
             if (KvWire.Lane.values()[lane] == KvWire.Lane.BULK) {
                 bulk.execute(receive);
             } else {
-                receive.run();
+                urgent.execute(receive);
             }
         } catch (IOException | RuntimeException e) {
             log.debug("KV data connection failed before its hello: {}", e.toString());
@@ -143,6 +145,7 @@ final class KvDataServer implements AutoCloseable {
         }
         open.forEach(this::close);
         bulk.shutdownNow();
+        urgent.shutdownNow();
         acceptor.interrupt();
     }
 }

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * The agent beside one engine instance: serves the {@code Llumlet} gRPC service (migrations in and out,
  * abort, status) and migrates requests to other llumlets. Runs in the engine's process.
  *
- * <p>Thread-safe. Migrations run on virtual threads, bounded by the migrate-out and migrate-in slots.
+ * <p>Thread-safe. Migrations run on their own threads, bounded by the migrate-out and migrate-in slots.
  */
 public final class Llumlet implements AutoCloseable {
 
@@ -45,6 +45,12 @@ public final class Llumlet implements AutoCloseable {
     private final Semaphore outSlots;
     private final Semaphore inSlots;
     private final ExecutorService virtualThreads = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Migrations out run on platform threads: the downtime ends with a blocking read of the destination's answer,
+     * which the kernel wakes a platform thread for directly (a virtual thread needs a second hand-off via the poller).
+     */
+    private final ExecutorService migrationThreads = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon(true).name("migration-out-", 0).factory());
     private final MigrationSource source;
     /** Prefill/decode hand-offs: blocking copies (the request decodes no further here), not bound by the out slots. */
     private final MigrationSource handoffSource;
@@ -84,6 +90,7 @@ public final class Llumlet implements AutoCloseable {
         } catch (IOException e) {
             l.dataServer.ifPresent(KvDataServer::close);
             l.source.close();
+            l.handoffSource.close();
             throw new UncheckedIOException("cannot start the llumlet on " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
         }
         return l;
@@ -131,7 +138,7 @@ public final class Llumlet implements AutoCloseable {
             } finally {
                 outSlots.release();
             }
-        }, virtualThreads);
+        }, migrationThreads);
     }
 
     /**
@@ -268,6 +275,8 @@ public final class Llumlet implements AutoCloseable {
         dataServer.ifPresent(KvDataServer::close);
         channels.close();
         source.close();
+        handoffSource.close();
         virtualThreads.shutdownNow();
+        migrationThreads.shutdownNow();
     }
 }

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * bulk-copy threads (nice 19 when configured, see {@link BackgroundPriority}); the last stage, downtime,
  * runs at normal priority.
  *
- * <p>{@link #migrate} blocks; run it on a virtual thread. Thread-safe (no shared mutable state besides the
+ * <p>{@link #migrate} blocks; run it on a thread of its own. Thread-safe (no shared mutable state besides the
  * bulk-copy pool).
  */
 final class MigrationSource implements AutoCloseable {
