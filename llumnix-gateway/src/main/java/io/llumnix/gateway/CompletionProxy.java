@@ -6,6 +6,8 @@ import io.llumnix.cms.InstanceMetadata;
 import io.llumnix.core.ErrorCode;
 import io.llumnix.core.InferType;
 import io.llumnix.engine.kv.PrefixHash;
+import io.llumnix.engine.server.OpenAiServer;
+import io.llumnix.scheduler.DispatchLedger;
 import io.llumnix.scheduler.ScheduleRequest;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -58,8 +60,6 @@ final class CompletionProxy {
             "priority", "user");
     private static final String DONE = "data: [DONE]\n\n";
     private static final int MAX_FOLLOWS = 64;
-    /** The scheduler's ledger key of a request's decode placement (its prefill placement uses the request id). */
-    private static final String DECODE_SUFFIX = "#decode";
     /** The engine's extension naming the decode instance a prefill instance hands the request to. */
     private static final String PD_DECODE_FIELD = "pd_decode_llumlet";
 
@@ -230,21 +230,21 @@ final class CompletionProxy {
         if (p.instance().llumletPort() <= 0 || p.instance().inferType() != InferType.PREFILL) {
             return new Placement(p, Optional.empty());
         }
-        ScheduleRequest decode = new ScheduleRequest(requestId + DECODE_SUFFIX, InferType.DECODE, sr.promptTokens(), List.of(), "",
+        ScheduleRequest decode = new ScheduleRequest(DispatchLedger.decodeKey(requestId), InferType.DECODE, sr.promptTokens(), List.of(), "",
                 sr.excludedInstanceIds(), sr.priority());
         return new Placement(p, picker.pick(decode) instanceof InstancePicker.Pick.Chosen d && d.instance().llumletPort() > 0
                 ? Optional.of(d) : Optional.empty());
     }
 
     private void releaseDecode() {
-        decodeChosen.ifPresent(d -> shared.picker().release(requestId + DECODE_SUFFIX, d));
+        decodeChosen.ifPresent(d -> shared.picker().release(DispatchLedger.decodeKey(requestId), d));
         decodeChosen = Optional.empty();
     }
 
     private void onPick(Placement placement) {
         InstancePicker.Pick pick = placement.pick();
         if (done || !(pick instanceof InstancePicker.Pick.Chosen)) {
-            placement.decode().ifPresent(d -> shared.picker().release(requestId + DECODE_SUFFIX, d));
+            placement.decode().ifPresent(d -> shared.picker().release(DispatchLedger.decodeKey(requestId), d));
         } else {
             decodeChosen = placement.decode();
         }
@@ -291,6 +291,10 @@ final class CompletionProxy {
                 .setConnectTimeout(shared.config().connectTimeout().toMillis())
                 .setIdleTimeout(shared.config().idleTimeout().toMillis())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
+        if (nativeProtocol && !l.attach) {
+            // The engine runs it under the gateway's id, which its status reports back to the scheduler's ledger.
+            options.putHeader(OpenAiServer.REQUEST_ID_HEADER, requestId);
+        }
         Buffer body = upstreamBody;
         shared.client().request(options).compose(r -> {
             l.request = r;

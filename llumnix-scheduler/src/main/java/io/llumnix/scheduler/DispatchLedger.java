@@ -105,13 +105,26 @@ public final class DispatchLedger {
     private int drop(List<String> requestIds, String instanceId) {
         int dropped = 0;
         for (String id : requestIds) {
-            Entry e = entries.get(id);
-            if (e != null && e.instanceId().equals(instanceId) && entries.remove(id, e)) {
-                e.counter().add(-1, -e.tokens());
-                dropped++;
-            }
+            dropped += dropOne(id, instanceId) + dropOne(decodeKey(id), instanceId);
         }
         return dropped;
+    }
+
+    private int dropOne(String key, String instanceId) {
+        Entry e = entries.get(key);
+        if (e != null && e.instanceId().equals(instanceId) && entries.remove(key, e)) {
+            e.counter().add(-1, -e.tokens());
+            return 1;
+        }
+        return 0;
+    }
+
+    /**
+     * The key of a request's decode placement under prefill/decode disaggregation (its prefill placement is keyed by
+     * the request id): when the decode instance's status names the request, both placements are accounted for.
+     */
+    public static String decodeKey(String requestId) {
+        return requestId + "#decode";
     }
 
     /** Requests in flight to the instance. */

@@ -84,6 +84,26 @@ final class TestScheduler {
     }
 
     @Test
+    void ledger_decodePlacement_reconciledWhenTheDecodeInstanceListsTheRequest() {
+        TestingCluster.Status p = instance("p");
+        p.type = InferType.PREFILL;
+        TestingCluster.Status d = instance("d");
+        d.type = InferType.DECODE;
+        Scheduler s = scheduler(SchedulerConfig.defaults(), snapshot(p, d));
+        s.schedule(ScheduleRequest.of("r1", 100).withTargetType(InferType.PREFILL));
+        s.schedule(ScheduleRequest.of(DispatchLedger.decodeKey("r1"), 100).withTargetType(InferType.DECODE));
+        assertThat(s.ledger().inFlightRequests("d")).isEqualTo(1);
+
+        TestingCluster.Status handedOver = instance("d");
+        handedOver.type = InferType.DECODE;
+        handedOver.recentIds = List.of("r1");
+        s.updateSnapshot(snapshot(p, handedOver));
+
+        assertThat(s.ledger().inFlightRequests("d")).isZero();
+        assertThat(s.ledger().inFlightRequests("p")).as("the prefill placement is the prefill instance's to report").isEqualTo(1);
+    }
+
+    @Test
     void ledger_requestListedByAnotherInstance_isNotReconciled() {
         Scheduler s = scheduler(SchedulerConfig.defaults(), snapshot(instance("a"), instance("b")));
         s.schedule(ScheduleRequest.of("r1", 100)); // to a

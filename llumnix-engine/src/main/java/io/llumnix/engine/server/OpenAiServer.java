@@ -15,6 +15,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -95,6 +96,9 @@ public final class OpenAiServer implements AutoCloseable {
     private final String idPrefix = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 16);
     private final AtomicLong nextId = new AtomicLong();
     private volatile boolean closing;
+    /** Header naming the engine request id (see {@link #callerRequestId}). */
+    public static final String REQUEST_ID_HEADER = "X-Llumnix-Request-Id";
+    private static final java.util.regex.Pattern CALLER_ID = java.util.regex.Pattern.compile("[A-Za-z0-9._:#-]{1,128}");
     private volatile HandoffHandler handoff = HandoffHandler.NONE;
     private HttpServer server;
 
@@ -223,7 +227,7 @@ public final class OpenAiServer implements AutoCloseable {
             };
             byte[] bytes = body.getBytes();
             ApiRequest request = kind == ApiRequest.Kind.CHAT ? parser.parseChat(bytes) : parser.parseCompletion(bytes);
-            OpenAiResponses responses = new OpenAiResponses(mapper, kind, requestId, clock.currentTimeMillis() / 1000,
+            OpenAiResponses responses = new OpenAiResponses(mapper, kind, responseId(kind, requestId), clock.currentTimeMillis() / 1000,
                     config.servedModelName());
             CompletionExchange exchange = new CompletionExchange(Vertx.currentContext(), response, engine, request, requestId, responses,
                     metrics, clock, arrivalNanos, handoff);
@@ -235,13 +239,33 @@ public final class OpenAiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * The engine request id a caller chose ({@value #REQUEST_ID_HEADER}): the gateway passes its own, so that this
+     * instance's status names the requests by the ids the scheduler's dispatch ledger knows them by.
+     */
+    private static Optional<String> callerRequestId(HttpServerRequest req) {
+        String id = req.getHeader(REQUEST_ID_HEADER);
+        if (id == null) {
+            return Optional.empty();
+        }
+        if (!CALLER_ID.matcher(id).matches()) {
+            throw LlumnixException.invalid(REQUEST_ID_HEADER, REQUEST_ID_HEADER + " must be 1 to 128 letters, digits or ._:#-");
+        }
+        return Optional.of(id);
+    }
+
+    /** The OpenAI object id of an engine request: the same on every instance the request migrates to. */
+    private static String responseId(ApiRequest.Kind kind, String requestId) {
+        return (kind == ApiRequest.Kind.CHAT ? "chatcmpl-" : "cmpl-") + requestId;
+    }
+
     private void serveCompletion(HttpServerRequest req, Buffer body, ApiRequest.Kind kind, long arrivalNanos) {
         HttpServerResponse response = req.response();
         try {
             byte[] bytes = body.getBytes();
             ApiRequest request = kind == ApiRequest.Kind.CHAT ? parser.parseChat(bytes) : parser.parseCompletion(bytes);
-            String requestId = (kind == ApiRequest.Kind.CHAT ? "chatcmpl-" : "cmpl-") + idPrefix + "-" + nextId.incrementAndGet();
-            OpenAiResponses responses = new OpenAiResponses(mapper, kind, requestId, clock.currentTimeMillis() / 1000,
+            String requestId = callerRequestId(req).orElseGet(() -> idPrefix + "-" + nextId.incrementAndGet());
+            OpenAiResponses responses = new OpenAiResponses(mapper, kind, responseId(kind, requestId), clock.currentTimeMillis() / 1000,
                     config.servedModelName());
             Context context = Vertx.currentContext();
             new CompletionExchange(context, response, engine, request, requestId, responses, metrics, clock, arrivalNanos, handoff).start();

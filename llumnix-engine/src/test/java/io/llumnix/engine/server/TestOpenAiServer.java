@@ -195,6 +195,19 @@ class TestOpenAiServer {
     }
 
     @Test
+    void callerChosenRequestId_namesTheEngineRequest_andTheResponseId() {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(java.net.URI.create(stories.server.baseUrl() + "/v1/completions"))
+                .header("Content-Type", "application/json")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\":\"Once upon a time\",\"max_tokens\":3,\"temperature\":0}"));
+        TestingHttp.Response ok = http.send(b.copy().header(OpenAiServer.REQUEST_ID_HEADER, "gw-ab12-7").build());
+        assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+        assertThat(ok.json().get("id").asString()).isEqualTo("cmpl-gw-ab12-7");
+        TestingHttp.Response bad = http.send(b.copy().header(OpenAiServer.REQUEST_ID_HEADER, "no spaces/slashes").build());
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.json().get("error").get("param").asString()).isEqualTo(OpenAiServer.REQUEST_ID_HEADER);
+    }
+
+    @Test
     void oversizedBody_gets413() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", stories.server.port())) {
             socket.setSoTimeout(10_000);
