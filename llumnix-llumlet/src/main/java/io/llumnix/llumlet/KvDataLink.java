@@ -25,6 +25,8 @@ import java.util.Arrays;
 final class KvDataLink implements AutoCloseable {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    /** Frame buffers outlive links: allocating (and zeroing) megabytes per migration is CPU the engine's step pays for. */
+    private static final DirectBufferPool BUFFERS = new DirectBufferPool(8);
 
     private final SocketChannel channel;
     private final ByteBuffer header = ByteBuffer.allocateDirect(KvWire.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
@@ -34,7 +36,7 @@ final class KvDataLink implements AutoCloseable {
 
     private KvDataLink(SocketChannel channel, int frameBytes) {
         this.channel = requireNonNull(channel, "channel is null");
-        this.payload = ByteBuffer.allocateDirect(frameBytes);
+        this.payload = BUFFERS.acquire(frameBytes);
         this.buffer = MemorySegment.ofBuffer(payload);
     }
 
@@ -128,12 +130,51 @@ final class KvDataLink implements AutoCloseable {
         return MigrateInReply.parseFrom(body.flip());
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /** Closes the connection; the frame buffer goes back to the pool unless a write may still be using it. */
     @Override
     public void close() {
         try {
             channel.close();
         } catch (IOException ignored) {
             // nothing to release beyond the descriptor
+        }
+    }
+
+    /** Closes the connection and returns the frame buffer; only by the thread that used the link, after its last send. */
+    void release() {
+        close();
+        if (closed.compareAndSet(false, true)) {
+            BUFFERS.release(payload);
+        }
+    }
+
+    /**
+     * A few direct buffers kept for reuse, by capacity. Thread-safe.
+     */
+    static final class DirectBufferPool {
+        private final int max;
+        private final java.util.concurrent.ConcurrentLinkedDeque<ByteBuffer> free = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+        DirectBufferPool(int max) {
+            this.max = max;
+        }
+
+        ByteBuffer acquire(int capacity) {
+            for (java.util.Iterator<ByteBuffer> it = free.iterator(); it.hasNext();) {
+                ByteBuffer b = it.next();
+                if (b.capacity() == capacity && free.removeFirstOccurrence(b)) {
+                    return b.clear();
+                }
+            }
+            return ByteBuffer.allocateDirect(capacity);
+        }
+
+        void release(ByteBuffer b) {
+            if (free.size() < max) {
+                free.addFirst(b);
+            }
         }
     }
 }

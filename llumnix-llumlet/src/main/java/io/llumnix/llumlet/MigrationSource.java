@@ -232,7 +232,9 @@ final class MigrationSource implements AutoCloseable {
                 abortOnDestination();
             }
             hs.complete();
-            closeLinks();
+            // Every send has returned: the frame buffers can go back to the pool.
+            links.values().forEach(KvDataLink::release);
+            links.clear();
             return outcome(ticket.requestId(), MigrationOutcome.Result.COMMITTED, "", stages, blocksMoved, bytesMoved, downtime, t0, d.detachedAtNanos());
         }
 
@@ -339,6 +341,7 @@ final class MigrationSource implements AutoCloseable {
             return link;
         }
 
+        /** Closes the connections; their buffers are left to the collector, as a timed-out copy may still be filling one. */
         private void closeLinks() {
             links.values().forEach(KvDataLink::close);
             links.clear();
