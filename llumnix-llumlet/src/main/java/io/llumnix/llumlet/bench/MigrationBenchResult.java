@@ -17,11 +17,12 @@ import java.util.function.ToDoubleFunction;
  * @param rows one per length, shortest first
  * @param othersSlowdown how much longer the source's other requests' steps were while live migrations copied KV
  *     (start to detach: the batch they share is the baseline's) than in the window right before each migration:
- *     {@code during / before - 1}, all lengths together
+ *     {@code during / before - 1} per length (intervals of all its repetitions pooled), averaged over the lengths
  * @param othersDrift the same ratio for the same two windows in the unmigrated reference run of the request (at the
- *     same token, as long), minus one: what the others' steps do between those windows without any migration
- *     (their contexts grow a token per step; on a shared machine, mostly noise). Reported, not subtracted.
- * @param othersSlowdownWholeWindow uncorrected, over each live migration's whole duration, start to commit; the part the same over each live migration's whole duration, start to commit; the part
+ *     same token, as long), minus one, averaged over the lengths likewise: what the others' steps do between those
+ *     windows without any migration (their contexts grow a token per step; on a shared machine, mostly noise).
+ *     Reported, not subtracted.
+ * @param othersSlowdownWholeWindow the same over each live migration's whole duration, start to commit; the part
  *     after the detach runs a smaller batch (the migrated request left it) and, after the commit, shares the
  *     machine's cores with the destination decoding the request
  * @param migrations migrations measured (committed) in all
