@@ -149,7 +149,17 @@ public final class LlmEngine implements AutoCloseable {
      * this engine reserved). Its events are buffered until a caller {@link #attach}es.
      */
     public CompletableFuture<Void> installMigrated(MigratingRequest request, int[] blockTable) {
+        return installMigrated(request, blockTable, () -> {});
+    }
+
+    /**
+     * As {@link #installMigrated(MigratingRequest, int[])}, and runs {@code afterInstall} on the step thread right after
+     * the install, before the request's first step here (the migration's answer to its source goes out then, rather
+     * than competing with that step for the cores). {@code afterInstall} must be quick and must not throw.
+     */
+    public CompletableFuture<Void> installMigrated(MigratingRequest request, int[] blockTable, Runnable afterInstall) {
         requireNonNull(request, "request is null");
+        requireNonNull(afterInstall, "afterInstall is null");
         FollowBuffer buffer = new FollowBuffer(clock.nanoTime());
         return onStepThread(c -> {
             if (!liveIds.add(request.requestId())) {
@@ -165,6 +175,7 @@ public final class LlmEngine implements AutoCloseable {
                 }
                 buffer.onEvent(event);
             });
+            afterInstall.run();
             return null;
         });
     }

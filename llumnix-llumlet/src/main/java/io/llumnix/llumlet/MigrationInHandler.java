@@ -190,14 +190,13 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
         }
         int[] table = reserved;
         installedBlocks = table.length;
-        java.util.concurrent.CompletableFuture<Void> installed = engine.installMigrated(state, table);
+        Runnable answer = () -> {};
         if (replyTo.isPresent()) {
             ByteBuffer reply = encode(committedReply());
-            // Registered before the step thread completes the install (almost always), so it runs there; a tiny write
-            // into an empty socket buffer, it does not block.
-            installed = installed.thenRun(() -> writeQuietly(replyTo.get(), reply));
+            // On the step thread, before it steps again: a tiny write into an empty socket buffer, it does not block.
+            answer = () -> writeQuietly(replyTo.get(), reply);
         }
-        onStep(installed);
+        onStep(engine.installMigrated(state, table, answer));
         reserved = new int[0];
         finished = true;
         releaseSlot();
