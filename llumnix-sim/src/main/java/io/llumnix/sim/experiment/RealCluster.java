@@ -2,14 +2,23 @@ package io.llumnix.sim.experiment;
 
 import static java.util.Objects.requireNonNull;
 
+import io.llumnix.cms.InstanceMetadata;
 import io.llumnix.core.Clock;
+import io.llumnix.core.InferType;
 import io.llumnix.engine.EngineConfig;
+import io.llumnix.engine.InstanceStatuses;
 import io.llumnix.engine.LlmEngine;
 import io.llumnix.engine.exec.ModelExecutor;
 import io.llumnix.engine.exec.PacedExecutor;
 import io.llumnix.engine.model.LoadedModel;
 import io.llumnix.engine.server.OpenAiServer;
 import io.llumnix.engine.server.OpenAiServerConfig;
+import io.llumnix.scheduler.ClusterSnapshot;
+import io.llumnix.scheduler.InstanceView;
+import io.llumnix.scheduler.ScheduleDecision;
+import io.llumnix.scheduler.ScheduleRequest;
+import io.llumnix.scheduler.Scheduler;
+import io.llumnix.scheduler.SchedulerConfig;
 import io.llumnix.sim.report.RequestRecord;
 import io.llumnix.sim.workload.TraceRequest;
 import io.llumnix.sim.workload.Workload;
@@ -32,8 +41,10 @@ import java.util.stream.Stream;
 /**
  * A real local cluster for validating the simulator: {@code n} CPU engines (each its own step thread and paced
  * executor) behind their OpenAI servers on loopback, in this process, and a client that replays a {@link Workload}
- * against them over HTTP with streaming — dispatching round-robin, like the simulator's {@code round-robin} policy —
- * and records each request's TTFT and end-to-end latency as the client sees them.
+ * against them over HTTP with streaming, and records each request's TTFT and end-to-end latency as the client sees
+ * them. Each request goes where the real {@link Scheduler} sends it, under the same dispatch policy the simulator
+ * runs, over statuses built from the engines' latest step snapshots by the mapping the llumlet and the simulator
+ * share ({@link InstanceStatuses}); a request leaves the dispatch ledger once its first token shows it is running.
  *
  * <p>Every request asks for exactly its output length ({@code max_tokens} with {@code ignore_eos}) and for token ids
  * in every chunk, so that each generated token arrives as one SSE chunk even when it decodes to no text.
@@ -44,21 +55,30 @@ final class RealCluster implements AutoCloseable {
 
     private final List<LlmEngine> engines = new ArrayList<>();
     private final List<OpenAiServer> servers = new ArrayList<>();
+    private final List<InstanceMetadata> metadata = new ArrayList<>();
+    private final Scheduler scheduler;
+    private final List<Long> sendLatenessNanos = java.util.Collections.synchronizedList(new ArrayList<>());
     private final int vocabSize;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
             .build();
 
-    RealCluster(LoadedModel model, EngineConfig config, long minStepNanos, int instances) {
+    /** Starts {@code instances} engines whose requests the real scheduler places under {@code dispatchPolicy}. */
+    RealCluster(LoadedModel model, EngineConfig config, long minStepNanos, int instances, String dispatchPolicy, long seed) {
         requireNonNull(model, "model is null");
         requireNonNull(config, "config is null");
         this.vocabSize = model.shape().vocabSize();
+        this.scheduler = new Scheduler(SchedulerConfig.builder().schedulingPolicy(dispatchPolicy).enableFullModeScheduling(true)
+                .dispatchSeed(seed).build(), Clock.system());
         try {
             for (int i = 0; i < instances; i++) {
                 ModelExecutor raw = model.newExecutor(config.numKvBlocks(), config.blockSize());
                 ModelExecutor executor = minStepNanos > 0 ? new PacedExecutor(raw, minStepNanos) : raw;
                 LlmEngine engine = LlmEngine.start("validation-" + i, config, executor, model.tokenizer(), Clock.system());
                 engines.add(engine);
-                servers.add(OpenAiServer.start(engine, OpenAiServerConfig.of("validation-" + i, 0)));
+                OpenAiServer server = OpenAiServer.start(engine, OpenAiServerConfig.of("validation-" + i, 0));
+                servers.add(server);
+                metadata.add(new InstanceMetadata("validation-" + i, "127.0.0.1", 0, 0, InferType.NEUTRAL, "", "node-validation-" + i,
+                        server.servedModelName(), (long) config.numKvBlocks() * config.blockSize(), 0, ""));
             }
         } catch (RuntimeException e) {
             close();
@@ -69,20 +89,28 @@ final class RealCluster implements AutoCloseable {
     /**
      * What serving adds to the engine's step costs, measured on lone requests to the idle cluster.
      *
-     * @param ttftMs median TTFT of a 8-token prompt asking for one token
-     * @param tpotMs median time per output token of a lone 8-token prompt asking for 33 tokens
+     * @param promptTokens the calibration prompt's length
+     * @param ttftMs median TTFT of the prompt asking for one token
+     * @param tpotMs median time per output token of the prompt asking for 33 tokens
      */
-    record LoneRequestTimes(double ttftMs, double tpotMs) {}
+    record LoneRequestTimes(int promptTokens, double ttftMs, double tpotMs) {
+
+        /** The quieter of two calibrations, per quantity: load from other processes only ever adds time. */
+        LoneRequestTimes quieter(LoneRequestTimes other) {
+            return new LoneRequestTimes(promptTokens, Math.min(ttftMs, other.ttftMs), Math.min(tpotMs, other.tpotMs));
+        }
+    }
 
     /** Sends {@code repetitions} lone requests (one at a time) of each kind to instance 0 and returns the medians. */
     LoneRequestTimes loneRequestTimes(int repetitions) {
+        int promptTokens = 8;
         double[] ttft = new double[repetitions];
         double[] tpot = new double[repetitions];
         OpenAiServer server = servers.getFirst();
         try {
             for (int i = 0; i < repetitions; i++) {
-                ttft[i] = send(server, lone(server, 1), TraceRequest.of(0, 0, 8, 1), System.nanoTime()).ttftMs();
-                tpot[i] = send(server, lone(server, 33), TraceRequest.of(0, 0, 8, 33), System.nanoTime()).meanTpotMs();
+                ttft[i] = send(server, lone(server, promptTokens, 1), TraceRequest.of(0, 0, promptTokens, 1), System.nanoTime()).ttftMs();
+                tpot[i] = send(server, lone(server, promptTokens, 33), TraceRequest.of(0, 0, promptTokens, 33), System.nanoTime()).meanTpotMs();
             }
         } catch (IOException e) {
             throw new UncheckedIOException("a calibration request failed", e);
@@ -90,13 +118,21 @@ final class RealCluster implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while calibrating", e);
         }
-        java.util.Arrays.sort(ttft);
-        java.util.Arrays.sort(tpot);
-        return new LoneRequestTimes(ttft[repetitions / 2], tpot[repetitions / 2]);
+        return new LoneRequestTimes(promptTokens, median(ttft), median(tpot));
     }
 
-    private static String lone(OpenAiServer server, int maxTokens) {
-        return "{\"model\":\"" + server.servedModelName() + "\",\"prompt\":[5,6,7,8,9,10,11,12],\"max_tokens\":" + maxTokens
+    private static double median(double[] values) {
+        double[] v = values.clone();
+        java.util.Arrays.sort(v);
+        return v[v.length / 2];
+    }
+
+    private String lone(OpenAiServer server, int promptTokens, int maxTokens) {
+        StringBuilder prompt = new StringBuilder("[");
+        for (int t = 0; t < promptTokens; t++) {
+            prompt.append(t == 0 ? "" : ",").append(5 + t % (vocabSize - 5));
+        }
+        return "{\"model\":\"" + server.servedModelName() + "\",\"prompt\":" + prompt + "],\"max_tokens\":" + maxTokens
                 + ",\"ignore_eos\":true,\"temperature\":0,\"stream\":true,\"return_token_ids\":true}";
     }
 
@@ -105,6 +141,12 @@ final class RealCluster implements AutoCloseable {
      * the client's pooled connections, so the first timed requests pay neither JIT nor TCP set-up.
      */
     void warmUp(int rounds, int concurrency) {
+        // the dispatch path (scheduler, status mapping) too, so that the first timed decisions are compiled ones
+        for (int i = 0; i < 2000 * rounds; i++) {
+            String id = "warm-up-" + i;
+            dispatch(ScheduleRequest.of(id, 8 + i % 184));
+            release(id);
+        }
         int[] promptLengths = {8, 64, 192};
         for (int round = 0; round < rounds; round++) {
             List<Future<RequestRecord>> futures = new ArrayList<>();
@@ -150,16 +192,17 @@ final class RealCluster implements AutoCloseable {
             bodies.add("\"prompt\":" + prompt + ",\"max_tokens\":" + r.outputTokens()
                     + ",\"ignore_eos\":true,\"temperature\":0,\"stream\":true,\"return_token_ids\":true}");
         }
-        long start = System.nanoTime() + 50_000_000L; // let every thread reach its start line first
+        // Let every sender thread reach its start line first: starting a few hundred platform threads on a busy
+        // two-core machine takes far longer than 50 ms, and requests of the first seconds measured that as TTFT.
+        long start = System.nanoTime() + 1_000_000_000L;
         List<Future<RequestRecord>> futures = new ArrayList<>();
         // Platform threads: a sender wakes at its arrival time from the OS timer, not when a carrier thread of the
         // virtual-thread scheduler (busy reading other streams on two cores) gets round to it, which read as TTFT.
         try (var pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon(true).name("validation-client-", 0).factory())) {
             for (int i = 0; i < workload.size(); i++) {
                 TraceRequest r = workload.requests().get(i);
-                OpenAiServer server = servers.get(i % servers.size());
-                String body = "{\"model\":\"" + server.servedModelName() + "\"," + bodies.get(i);
-                futures.add(pool.submit(() -> send(server, body, r, start)));
+                String body = bodies.get(i);
+                futures.add(pool.submit(() -> dispatchAndSend(body, r, start)));
             }
         }
         List<RequestRecord> records = new ArrayList<>();
@@ -176,11 +219,68 @@ final class RealCluster implements AutoCloseable {
         return records;
     }
 
-    private RequestRecord send(OpenAiServer server, String body, TraceRequest r, long start) throws IOException, InterruptedException {
-        long arrival = start + r.arrivalNanos();
+    /** At the request's arrival time, asks the scheduler for an instance and sends the request there. */
+    private RequestRecord dispatchAndSend(String bodyTail, TraceRequest r, long start) throws IOException, InterruptedException {
+        awaitArrival(start + r.arrivalNanos());
+        // A sender woken late by a busy machine is the load generator's delay, not the cluster's: the request's
+        // latencies count from when it was actually sent (its record keeps the intended arrival).
+        long late = Math.max(0, System.nanoTime() - (start + r.arrivalNanos()));
+        sendLatenessNanos.add(late);
+        String id = "r" + r.id();
+        int target = dispatch(ScheduleRequest.of(id, r.promptTokens()));
+        OpenAiServer server = servers.get(target);
+        try {
+            return send(server, "{\"model\":\"" + server.servedModelName() + "\"," + bodyTail, r, start + late, () -> release(id));
+        } finally {
+            release(id);
+        }
+    }
+
+    /** How late each replayed request left its sender thread, ns (a busy machine wakes parked threads late). */
+    List<Long> sendLatenessNanos() {
+        return List.copyOf(sendLatenessNanos);
+    }
+
+    /** Index of the instance the scheduler picks, over statuses of the engines' latest steps. */
+    private synchronized int dispatch(ScheduleRequest request) {
+        long nowMs = System.currentTimeMillis();
+        List<InstanceView> views = new ArrayList<>(engines.size());
+        for (int i = 0; i < engines.size(); i++) {
+            views.add(InstanceView.of(metadata.get(i), InstanceStatuses.from(engines.get(i).snapshot(), metadata.get(i).instanceId(),
+                    InferType.NEUTRAL, metadata.get(i).nodeId(), "", 0, 0, 0, nowMs)));
+        }
+        scheduler.updateSnapshot(ClusterSnapshot.of(views, nowMs));
+        ScheduleDecision d = scheduler.schedule(request);
+        if (!(d instanceof ScheduleDecision.Dispatched dispatched)) {
+            throw new IllegalStateException("the scheduler placed no instance for " + request.requestId() + ": " + d);
+        }
+        for (int i = 0; i < metadata.size(); i++) {
+            if (metadata.get(i).instanceId().equals(dispatched.instanceId())) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("the scheduler chose an unknown instance " + dispatched.instanceId());
+    }
+
+    private synchronized void release(String requestId) {
+        scheduler.release(requestId);
+    }
+
+    private static void awaitArrival(long arrival) {
         for (long left = arrival - System.nanoTime(); left > 0; left = arrival - System.nanoTime()) {
             LockSupport.parkNanos(left);
         }
+    }
+
+    private RequestRecord send(OpenAiServer server, String body, TraceRequest r, long start) throws IOException, InterruptedException {
+        return send(server, body, r, start, () -> { });
+    }
+
+    /** Sends at the request's arrival time; {@code onFirstToken} runs when the first token arrives. */
+    private RequestRecord send(OpenAiServer server, String body, TraceRequest r, long start, Runnable onFirstToken)
+            throws IOException, InterruptedException {
+        long arrival = start + r.arrivalNanos();
+        awaitArrival(arrival);
         HttpRequest request = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/completions"))
                 .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
@@ -203,6 +303,7 @@ final class RealCluster implements AutoCloseable {
                     chunks++;
                     if (first < 0) {
                         first = System.nanoTime();
+                        onFirstToken.run();
                     }
                 }
             }

@@ -86,6 +86,39 @@ public final class EngineProfiler {
             requireNonNull(fit, "fit is null");
             requireNonNull(profile, "profile is null");
         }
+
+        /**
+         * Combines two profilings of the same points, one taken before and one after a measured run, by averaging
+         * each point's time, then refits: on a shared machine the load of other processes drifts, and the run in
+         * between saw, on average, what the two saw.
+         *
+         * @throws IllegalArgumentException if the two did not measure the same points
+         */
+        public Result bracketing(Result other) {
+            if (other.prefill.size() != prefill.size() || other.decode.size() != decode.size()) {
+                throw new IllegalArgumentException("profilings of different points cannot be combined");
+            }
+            List<PrefillSample> p = new ArrayList<>(prefill.size());
+            for (int i = 0; i < prefill.size(); i++) {
+                PrefillSample a = prefill.get(i);
+                PrefillSample b = other.prefill.get(i);
+                if (a.tokens() != b.tokens()) {
+                    throw new IllegalArgumentException("prefill points differ: " + a.tokens() + " vs " + b.tokens() + " tokens");
+                }
+                p.add(new PrefillSample(a.tokens(), (a.ms() + b.ms()) / 2));
+            }
+            List<DecodeSample> d = new ArrayList<>(decode.size());
+            for (int i = 0; i < decode.size(); i++) {
+                DecodeSample a = decode.get(i);
+                DecodeSample b = other.decode.get(i);
+                if (a.batchSize() != b.batchSize() || a.contextTokens() != b.contextTokens()) {
+                    throw new IllegalArgumentException("decode points differ: " + a + " vs " + b);
+                }
+                d.add(new DecodeSample(a.batchSize(), a.contextTokens(), (a.ms() + b.ms()) / 2));
+            }
+            LatencyFitter.Fit f = LatencyFitter.fit(p, d);
+            return new Result(p, d, f, f.toProfile(profile, profile.name(), profile.description()));
+        }
     }
 
     /** Bytes per KV element of the CPU engine's cache (float32). */
