@@ -63,7 +63,7 @@ import org.jspecify.annotations.Nullable;
 final class ServeStack implements AutoCloseable {
 
     static final Duration REGISTER_INTERVAL = Duration.ofMillis(250);
-    private static final Duration METADATA_TTL = REGISTER_INTERVAL.multipliedBy(8);
+    private static final Duration METADATA_TTL = REGISTER_INTERVAL.multipliedBy(20); // dead children are deleted, not aged out
     private static final Duration STATUS_WAIT = Duration.ofSeconds(15);
 
     /** How serve's control plane is configured (from {@link ServeSchedulingOptions} and {@code --redis}). */
@@ -109,6 +109,8 @@ final class ServeStack implements AutoCloseable {
         this.store = control.redis().<ClusterMetaStore>map(RedisClusterMetaStore::new).orElseGet(() -> new InMemoryClusterMetaStore(clock));
         this.registrar = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform().daemon().name("llumnix-serve-registrar").unstarted(r));
         register();
+        // Registration runs from now on: waiting for the children's first status below can outlast the metadata's TTL.
+        registrar.scheduleWithFixedDelay(this::registerQuietly, REGISTER_INTERVAL.toMillis(), REGISTER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         boolean full = control.scheduler().enableFullModeScheduling();
         this.poller = full && control.redis().isEmpty() ? new LlumletStatusPoller(fleet::instances, store, control.pullInterval()) : null;
         if (poller != null) {
@@ -127,7 +129,6 @@ final class ServeStack implements AutoCloseable {
         if (full) {
             awaitStatuses();
         }
-        registrar.scheduleWithFixedDelay(this::registerQuietly, REGISTER_INTERVAL.toMillis(), REGISTER_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
         refresher.start();
         if (control.rescheduling().enableRescheduling()) {
             this.migrations = GrpcMigrationExecutor.overSnapshots(scheduler::snapshot, 4, Duration.ofSeconds(60));
