@@ -58,6 +58,8 @@ final class RealCluster implements AutoCloseable {
     private final List<InstanceMetadata> metadata = new ArrayList<>();
     private final Scheduler scheduler;
     private final List<Long> sendLatenessNanos = java.util.Collections.synchronizedList(new ArrayList<>());
+    /** Request id → how late its sender left, ns. */
+    private final java.util.Map<Long, Long> lateById = new java.util.concurrent.ConcurrentHashMap<>();
     private final int vocabSize;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
             .build();
@@ -226,6 +228,7 @@ final class RealCluster implements AutoCloseable {
         // latencies count from when it was actually sent (its record keeps the intended arrival).
         long late = Math.max(0, System.nanoTime() - (start + r.arrivalNanos()));
         sendLatenessNanos.add(late);
+        lateById.put(r.id(), late);
         String id = "r" + r.id();
         int target = dispatch(ScheduleRequest.of(id, r.promptTokens()));
         OpenAiServer server = servers.get(target);
@@ -234,6 +237,19 @@ final class RealCluster implements AutoCloseable {
         } finally {
             release(id);
         }
+    }
+
+    /**
+     * The workload as the cluster really received it: each request at the time its sender actually left (a late
+     * sender moves its request later and may bunch it with the next ones), so that the simulator can be offered
+     * exactly the load the real cluster saw. Requests not replayed keep their arrival.
+     */
+    Workload asSent(Workload workload) {
+        List<TraceRequest> sent = new ArrayList<>(workload.size());
+        for (TraceRequest r : workload.requests()) {
+            sent.add(r.withArrivalNanos(r.arrivalNanos() + lateById.getOrDefault(r.id(), 0L)));
+        }
+        return Workload.sortedByArrival(workload.name(), sent);
     }
 
     /** How late each replayed request left its sender thread, ns (a busy machine wakes parked threads late). */

@@ -103,6 +103,7 @@ final class ValidationExperiment {
         List<RequestRecord> realRecords;
         RealCluster.LoneRequestTimes lone;
         LatencyStats lateness;
+        Workload offered;
         try (RealCluster cluster = new RealCluster(model, servingConfig, minStepNanos, instances, policy, o.seed())) {
             cluster.warmUp(o.quick() ? 2 : 8, 6);
             RealCluster.LoneRequestTimes before = cluster.loneRequestTimes(o.quick() ? 5 : 9);
@@ -110,6 +111,7 @@ final class ValidationExperiment {
             // and a young collection on this busy two-core machine stopped every thread for 250 ms once (seen as TTFT).
             System.gc();
             realRecords = cluster.replay(workload, o.seed());
+            offered = cluster.asSent(workload);
             lateness = LatencyStats.of(cluster.sendLatenessNanos().stream().mapToDouble(ns -> ns / 1e6).toArray());
             RealCluster.LoneRequestTimes after = cluster.loneRequestTimes(o.quick() ? 5 : 9);
             // Load from other processes only ever adds time; the quieter of the two calibrations is the closer one.
@@ -141,12 +143,12 @@ final class ValidationExperiment {
         String overheads = String.format(Locale.ROOT, "serving overheads from lone requests (TTFT %.2f ms, TPOT %.2f ms): "
                 + "step loop +%.2f ms per step, HTTP/dispatch +%.2f ms per request", lone.ttftMs(), lone.tpotMs(), stepOverheadMs, httpOverheadMs);
         out.println("validation: " + overheads);
-        out.printf(Locale.ROOT, "validation: sender threads woke late by P50 %.2f / P99 %.2f ms (not counted in the real latencies)%n",
+        out.printf(Locale.ROOT, "validation: sender threads woke late by P50 %.2f / P99 %.2f ms (not counted in the real latencies; the simulator is offered the requests at those actual times)%n",
                 lateness.p50(), lateness.p99());
-        out.println("validation: the same workload in the simulator ...");
-        SimulationResult sim = ClusterSimulation.run(simConfig(served, instances, policy, o.seed()), workload);
+        out.println("validation: the same workload in the simulator, at the times the real senders actually sent it ...");
+        SimulationResult sim = ClusterSimulation.run(simConfig(served, instances, policy, o.seed()), offered);
         List<RequestRecord> simRecords = delayed(sim.records(), Math.round(httpOverheadMs * 1e6));
-        SimulationResult bare = ClusterSimulation.run(simConfig(executorOnly, instances, policy, o.seed()), workload);
+        SimulationResult bare = ClusterSimulation.run(simConfig(executorOnly, instances, policy, o.seed()), offered);
 
         RunSummary real = RunSummary.of("real", realRecords);
         RunSummary simulated = RunSummary.of("simulated", simRecords);
