@@ -27,6 +27,7 @@ final class BackgroundPriority {
     private static final Logger log = LoggerFactory.getLogger(BackgroundPriority.class);
     private static final int PRIO_PROCESS = 0;
     private static final int NICE = 19;
+    private static final int URGENT_NICE = -10;
     private static final Optional<MethodHandle> SETPRIORITY = lookup();
 
     private BackgroundPriority() {}
@@ -45,13 +46,30 @@ final class BackgroundPriority {
         });
     }
 
+    /**
+     * Platform daemon threads named {@code name-N} that raise themselves to nice {@value #URGENT_NICE} where the process
+     * may (root or CAP_SYS_NICE; elsewhere they stay at normal priority): the few threads a migration's downtime waits
+     * on, so that they are not queued behind the engine's compute threads on saturated cores.
+     */
+    static ThreadFactory urgentThreadFactory(String name) {
+        ThreadFactory base = Thread.ofPlatform().daemon(true).name(name + "-", 0).factory();
+        return task -> base.newThread(() -> {
+            setCurrentThread(URGENT_NICE);
+            task.run();
+        });
+    }
+
     /** Moves the calling platform thread to nice 19; returns whether that worked. */
     static boolean lowerCurrentThread() {
+        return setCurrentThread(NICE);
+    }
+
+    private static boolean setCurrentThread(int nice) {
         if (SETPRIORITY.isEmpty() || Thread.currentThread().isVirtual()) {
             return false;
         }
         try {
-            int rc = (int) SETPRIORITY.get().invokeExact(PRIO_PROCESS, 0, NICE);
+            int rc = (int) SETPRIORITY.get().invokeExact(PRIO_PROCESS, 0, nice);
             return rc == 0;
         } catch (Throwable t) {
             log.debug("cannot lower thread priority: {}", t.toString());

@@ -36,7 +36,7 @@ final class KvDataServer implements AutoCloseable {
     private final Map<Long, MigrationInHandler> handlers = new ConcurrentHashMap<>();
     private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
     private final ExecutorService bulk;
-    private final ExecutorService urgent = Executors.newCachedThreadPool(Thread.ofPlatform().daemon(true).name("kv-in-urgent-", 0).factory());
+    private final ExecutorService urgent = Executors.newCachedThreadPool(BackgroundPriority.urgentThreadFactory("kv-in-urgent"));
     private final Thread acceptor;
     private volatile boolean closed;
 

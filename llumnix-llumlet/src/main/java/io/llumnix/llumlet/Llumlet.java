@@ -50,7 +50,7 @@ public final class Llumlet implements AutoCloseable {
      * which the kernel wakes a platform thread for directly (a virtual thread needs a second hand-off via the poller).
      */
     private final ExecutorService migrationThreads = Executors.newCachedThreadPool(
-            Thread.ofPlatform().daemon(true).name("migration-out-", 0).factory());
+            BackgroundPriority.urgentThreadFactory("migration-out"));
     private final MigrationSource source;
     /** Prefill/decode hand-offs: blocking copies (the request decodes no further here), not bound by the out slots. */
     private final MigrationSource handoffSource;
