@@ -20,6 +20,25 @@ public interface Clock {
         return SystemClock.INSTANCE;
     }
 
+    /**
+     * A clock that reads {@code nanos} (a counter a test or a simulation advances), with milliseconds derived from it:
+     * {@code nanos / 1_000_000}. Thread-safe when {@code nanos} is.
+     */
+    static Clock ofNanos(java.util.function.LongSupplier nanos) {
+        java.util.Objects.requireNonNull(nanos, "nanos is null");
+        return new Clock() {
+            @Override
+            public long nanoTime() {
+                return nanos.getAsLong();
+            }
+
+            @Override
+            public long currentTimeMillis() {
+                return nanos.getAsLong() / 1_000_000;
+            }
+        };
+    }
+
     enum SystemClock implements Clock {
         INSTANCE;
 

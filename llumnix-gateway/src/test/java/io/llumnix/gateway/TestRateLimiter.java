@@ -9,17 +9,7 @@ import org.junit.jupiter.api.Test;
 class TestRateLimiter {
 
     private final AtomicLong nanos = new AtomicLong();
-    private final Clock clock = new Clock() {
-        @Override
-        public long nanoTime() {
-            return nanos.get();
-        }
-
-        @Override
-        public long currentTimeMillis() {
-            return nanos.get() / 1_000_000;
-        }
-    };
+    private final Clock clock = Clock.ofNanos(nanos::get);
 
     @Test
     void requestsPerMinute_refill_continuously() {

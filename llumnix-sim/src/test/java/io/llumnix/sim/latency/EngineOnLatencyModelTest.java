@@ -21,17 +21,7 @@ class EngineOnLatencyModelTest {
     void step_loop_generates_exactly_max_tokens_in_modelled_time() {
         LatencyProfile profile = LatencyProfile.llama7bA10();
         AtomicLong now = new AtomicLong();
-        Clock clock = new Clock() {
-            @Override
-            public long nanoTime() {
-                return now.get();
-            }
-
-            @Override
-            public long currentTimeMillis() {
-                return now.get() / 1_000_000;
-            }
-        };
+        Clock clock = Clock.ofNanos(now::get);
         LatencyModelExecutor executor = new LatencyModelExecutor(profile, now::addAndGet);
         EngineCore engine = new EngineCore(profile.engineConfig(false, 1), executor,
                 new SyntheticTokenizer(LatencyModelExecutor.DEFAULT_VOCAB_SIZE), clock);
@@ -66,17 +56,7 @@ class EngineOnLatencyModelTest {
     void high_priority_request_preempts_normal_decodes_when_the_cache_is_full() {
         LatencyProfile profile = LatencyProfile.llama7bA10();
         AtomicLong now = new AtomicLong();
-        Clock clock = new Clock() {
-            @Override
-            public long nanoTime() {
-                return now.get();
-            }
-
-            @Override
-            public long currentTimeMillis() {
-                return now.get() / 1_000_000;
-            }
-        };
+        Clock clock = Clock.ofNanos(now::get);
         EngineCore engine = new EngineCore(profile.engineConfig(false, 1), new LatencyModelExecutor(profile, now::addAndGet),
                 new SyntheticTokenizer(LatencyModelExecutor.DEFAULT_VOCAB_SIZE), clock);
         List<String> preempted = new ArrayList<>();
@@ -101,17 +81,7 @@ class EngineOnLatencyModelTest {
         LatencyProfile profile = LatencyProfile.llama7bA10();
         AtomicLong now = new AtomicLong();
         EngineCore engine = new EngineCore(profile.engineConfig(false, 1), new LatencyModelExecutor(profile, now::addAndGet),
-                new SyntheticTokenizer(LatencyModelExecutor.DEFAULT_VOCAB_SIZE), new Clock() {
-                    @Override
-                    public long nanoTime() {
-                        return now.get();
-                    }
-
-                    @Override
-                    public long currentTimeMillis() {
-                        return now.get() / 1_000_000;
-                    }
-                });
+                new SyntheticTokenizer(LatencyModelExecutor.DEFAULT_VOCAB_SIZE), Clock.ofNanos(now::get));
         List<String> preempted = new ArrayList<>();
         engine.setPreemptionObserver((id, tokens, t) -> preempted.add(id));
         engine.add(new GenerateRequest("first", prompt(12_000, 1), SamplingParams.greedy(20).withIgnoreEos(true), 0), e -> { });
