@@ -155,7 +155,7 @@ final class CompletionProxy {
             case REFUSED -> {
                 shared.metrics().admissionRefused();
                 resp.putHeader("Retry-After", "1");
-                finish(OpenAiErrors.send(resp, ErrorCode.RATE_LIMITED, "The gateway's admission queue is full; retry shortly"));
+                answerError(ErrorCode.RATE_LIMITED, "The gateway's admission queue is full; retry shortly");
             }
         }
     }
@@ -256,7 +256,7 @@ final class CompletionProxy {
                         giveUp(attempts > 1 ? "no instance could serve the request; last failure: " + lastFailure + " (" + none.reason() + ")"
                                 : none.reason());
                     } else {
-                        finish(OpenAiErrors.send(resp, ErrorCode.OVERLOADED, "No instance can take the request: " + none.reason()));
+                        answerError(ErrorCode.OVERLOADED, "No instance can take the request: " + none.reason());
                     }
                 }
             }
@@ -354,8 +354,8 @@ final class CompletionProxy {
                     giveUp("instance refused the resumed request with HTTP " + status + ": " + truncate(body.toString(StandardCharsets.UTF_8)));
                     return;
                 }
-                resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, type.isEmpty() ? "application/json" : type).end(body);
                 finish(status);
+                resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, type.isEmpty() ? "application/json" : type).end(body);
             }
         });
     }
@@ -390,7 +390,7 @@ final class CompletionProxy {
     }
 
     private void giveUp(String reason) {
-        finish(OpenAiErrors.send(resp, ErrorCode.UPSTREAM_UNAVAILABLE, reason));
+        answerError(ErrorCode.UPSTREAM_UNAVAILABLE, reason);
     }
 
     // ---- migration ----------------------------------------------------------------------------------------------
@@ -729,9 +729,9 @@ final class CompletionProxy {
             // not JSON: relay as is
         }
         shared.metrics().firstByte(shared.clock().nanoTime() - arrivalNanos);
+        finish(200);
         resp.setStatusCode(200).putHeader(HttpHeaders.CONTENT_TYPE, type.isEmpty() ? "application/json" : type)
                 .putHeader("X-Request-Id", clientRequestId()).end(out);
-        finish(200);
     }
 
     /** The id the client sees: the first instance's request id (as a direct client would), else the gateway's. */
@@ -778,11 +778,11 @@ final class CompletionProxy {
     private void endStream(Buffer tail) {
         headIfNeeded();
         completionTokens = numGenerated;
+        finish(200);
         if (!resp.closed() && !resp.ended()) {
             Buffer last = nativeProtocol ? Buffer.buffer(DONE) : Buffer.buffer();
             resp.end(tail == null ? last : tail.appendBuffer(last));
         }
-        finish(200);
     }
 
     private void backpressure(HttpClientResponse answer) {
@@ -799,9 +799,8 @@ final class CompletionProxy {
             return;
         }
         if (resp.ended()) {
-            // An HTTP/2 (h2c) stream reports its close from inside end(), just before the caller's finish(status):
-            // the answer is complete, so finish with its status (the accounting is then done before the client
-            // can see the end).
+            // An HTTP/2 (h2c) stream reports its close from inside end(); every path settles before it ends the
+            // response, so this only guards an end written without finish: count it with its status, not as 499.
             finish(resp.getStatusCode());
             return;
         }
@@ -819,6 +818,16 @@ final class CompletionProxy {
         finish(499);
     }
 
+    /** Settles the request as {@code code}, then answers the client with it (see {@link #finish}). */
+    private void answerError(ErrorCode code, String message) {
+        finish(code.httpStatus());
+        OpenAiErrors.send(resp, code, message);
+    }
+
+    /**
+     * The request's bookkeeping (in-flight count, slots, rate limits, metrics), done before the response's end is
+     * written: a client that has read its answer then sees the gateway's counters already settled.
+     */
     private void finish(int status) {
         if (done) {
             return;

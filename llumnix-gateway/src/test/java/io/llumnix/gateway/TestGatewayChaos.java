@@ -93,7 +93,7 @@ class TestGatewayChaos {
             assertThat(total).as("requests completed during the chaos").isGreaterThanOrEqualTo(2 * CLIENTS);
             assertThat(cluster.gateway.resumes() + cluster.gateway.retries() - resumesBefore)
                     .as("streams the gateway resumed or retried after a kill").isPositive();
-            assertThat(cluster.gateway.inFlight()).isZero();
+            Await.noneInFlight(cluster.gateway);
         }
     }
 

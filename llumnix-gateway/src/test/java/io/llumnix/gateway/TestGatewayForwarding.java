@@ -93,7 +93,7 @@ class TestGatewayForwarding {
         assertThat(r.body()).contains("\"text\":\"x\"", "\"text\":\"z\"").endsWith("data: [DONE]\n\n");
         assertThat(g.retries()).isEqualTo(4);
         assertThat(List.of(b.requests.get(), c.requests.get(), e.requests.get())).containsExactly(1, 1, 1);
-        assertThat(g.inFlight()).isZero();
+        Await.noneInFlight(g);
     }
 
     @Test
@@ -182,7 +182,7 @@ class TestGatewayForwarding {
                 GatewayConfig.defaults().withForwarding(GatewayConfig.Forwarding.OPENAI).withAdmission(1, 1));
 
         CompletableFuture<HttpResponse<String>> first = CompletableFuture.supplyAsync(() -> postQuietly(g, WHOLE_BODY));
-        awaitTrue(() -> held.size() == 1);
+        Await.until(() -> held.size() == 1, "the upstream holds the request");
         CompletableFuture<HttpResponse<String>> second = CompletableFuture.supplyAsync(() -> postQuietly(g, WHOLE_BODY));
         Thread.sleep(300); // queued behind the first
         HttpResponse<String> third = post(g, "/v1/completions", WHOLE_BODY);
@@ -198,7 +198,7 @@ class TestGatewayForwarding {
         }));
         assertThat(first.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         assertThat(second.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
-        awaitTrue(() -> g.inFlight() == 0);
+        Await.noneInFlight(g);
     }
 
     @Test
@@ -227,7 +227,7 @@ class TestGatewayForwarding {
         r.body().close();
 
         upstreamClosed.get(10, TimeUnit.SECONDS);
-        awaitTrue(() -> g.inFlight() == 0);
+        Await.noneInFlight(g);
     }
 
     @Test
@@ -248,16 +248,6 @@ class TestGatewayForwarding {
             return post(g, "/v1/completions", body);
         } catch (Exception e) {
             throw new RuntimeException(e);
-        }
-    }
-
-    private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s");
-            }
-            Thread.sleep(10);
         }
     }
 }
