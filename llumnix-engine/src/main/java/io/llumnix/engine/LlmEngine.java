@@ -174,8 +174,7 @@ public final class LlmEngine implements AutoCloseable {
                     }
                 }
                 buffer.onEvent(event);
-            });
-            afterInstall.run();
+            }, afterInstall);
             return null;
         });
     }

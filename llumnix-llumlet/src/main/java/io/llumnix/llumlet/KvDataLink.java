@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.llumnix.engine.exec.KvCacheStorage;
 import io.llumnix.proto.MigrateInReply;
-import io.llumnix.proto.RequestState;
+import io.llumnix.engine.sched.MigratingRequest;
 import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -103,14 +103,20 @@ final class KvDataLink implements AutoCloseable {
         return sent;
     }
 
-    /** Sends the request's state after the last blocks; the destination installs it once {@code dataBytes} have arrived in all. */
-    void sendCommit(RequestState state, long dataBytes) throws IOException {
-        byte[] bytes = state.toByteArray();
+    /**
+     * Sends the request's state after the last blocks, its token ids as a raw array beside it (see {@link KvWire});
+     * the destination installs it once {@code dataBytes} have arrived in all.
+     */
+    void sendCommit(MigratingRequest request, long dataBytes) throws IOException {
+        byte[] bytes = ProtoMapping.toProtoWithoutTokens(request).toByteArray();
+        int[] tokens = request.tokens();
         header.clear();
         header.putInt(0).putInt(0).putInt(0).putInt(KvWire.COMMIT).flip();
         ByteBuffer meta = ByteBuffer.allocate(KvWire.COMMIT_META_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        meta.putInt(bytes.length).putLong(dataBytes).flip();
-        KvWire.writeFully(channel, header, meta, ByteBuffer.wrap(bytes));
+        meta.putInt(bytes.length).putLong(dataBytes).putInt(tokens.length).flip();
+        ByteBuffer ids = ByteBuffer.allocate(tokens.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        ids.asIntBuffer().put(tokens);
+        KvWire.writeFully(channel, header, meta, ByteBuffer.wrap(bytes), ids);
     }
 
     /** The destination's answer to {@link #sendCommit}; EOF when it refused (its reason is on the gRPC stream). */

@@ -21,7 +21,8 @@ import java.nio.channels.SocketChannel;
  * <pre>
  * hello:  int magic 'KVD1' | long ticket | int lane (0 bulk, 1 urgent)      all little-endian
  * frame:  int layer | int firstBlock | int numBlocks | int flags | numBlocks × blockFloats × 4 bytes
- * commit: int 0 | int 0 | int 0 | int COMMIT | int stateBytes | long dataBytes | RequestState (protobuf)
+ * commit: int 0 | int 0 | int 0 | int COMMIT | int stateBytes | long dataBytes | int numTokens
+ *         | RequestState (protobuf, without its tokens) | numTokens × int token id
  * reply:  int length | MigrateInReply (protobuf)                            destination to source
  * </pre>
  */
@@ -32,7 +33,9 @@ final class KvWire {
     static final int HEADER_BYTES = 16;
     static final int LAST_OF_STAGE = 1;
     static final int COMMIT = 2;
-    static final int COMMIT_META_BYTES = 12;
+    static final int COMMIT_META_BYTES = 16;
+    /** The most token ids a commit frame may carry. */
+    static final int MAX_COMMIT_TOKENS = 4 * 1024 * 1024;
     /** The largest request state or reply accepted on the wire. */
     static final int MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
     /** The largest frame a destination accepts (the largest {@code maxMessageBytes} allowed). */

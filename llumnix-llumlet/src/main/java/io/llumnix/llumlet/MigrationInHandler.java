@@ -188,13 +188,17 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
         if (finished) {
             return false;
         }
+        MigrationTrace.mark("dst.bytesHere", requestId);
         int[] table = reserved;
         installedBlocks = table.length;
         Runnable answer = () -> {};
         if (replyTo.isPresent()) {
             ByteBuffer reply = encode(committedReply());
             // On the step thread, before it steps again: a tiny write into an empty socket buffer, it does not block.
-            answer = () -> writeQuietly(replyTo.get(), reply);
+            answer = () -> {
+                MigrationTrace.mark("dst.installed", requestId);
+                writeQuietly(replyTo.get(), reply);
+            };
         }
         onStep(engine.installMigrated(state, table, answer));
         reserved = new int[0];
@@ -224,12 +228,12 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
     }
 
     /** A commit frame on the urgent data connection: install, answer on that connection, then close everything. */
-    private synchronized void commitFromData(io.llumnix.proto.RequestState state, long expected, SocketChannel ch) {
+    private synchronized void commitFromData(io.llumnix.engine.sched.MigratingRequest state, long expected, SocketChannel ch) {
         if (finished) {
             return;
         }
         try {
-            if (!install(ProtoMapping.fromProto(state), expected, Optional.of(ch))) {
+            if (!install(state, expected, Optional.of(ch))) {
                 return;
             }
         } catch (RuntimeException e) {
@@ -349,6 +353,9 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
                 int first = header.getInt();
                 int n = header.getInt();
                 int flags = header.getInt();
+                if (MigrationTrace.ON) {
+                    MigrationTrace.mark("dst.header", requestId + " flags=" + flags + " n=" + n);
+                }
                 if ((flags & KvWire.COMMIT) != 0) {
                     receiveCommit(ch);
                     return;
@@ -383,15 +390,20 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
         meta.flip();
         int len = meta.getInt();
         long expected = meta.getLong();
-        if (len < 0 || len > KvWire.MAX_MESSAGE_BYTES) {
-            dataEnded("bad commit frame of " + len + " bytes");
+        int numTokens = meta.getInt();
+        if (len < 0 || len > KvWire.MAX_MESSAGE_BYTES || numTokens < 0 || numTokens > KvWire.MAX_COMMIT_TOKENS) {
+            dataEnded("bad commit frame of " + len + " bytes and " + numTokens + " tokens");
             return;
         }
-        ByteBuffer body = ByteBuffer.allocate(len);
-        if (len > 0 && !KvWire.readFully(ch, body)) {
+        ByteBuffer body = ByteBuffer.allocate(len + numTokens * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        if (body.capacity() > 0 && !KvWire.readFully(ch, body)) {
             throw new java.io.EOFException("data connection closed in the middle of a commit");
         }
-        commitFromData(io.llumnix.proto.RequestState.parseFrom(body.flip()), expected, ch);
+        body.flip();
+        int[] tokens = new int[numTokens];
+        body.slice(len, numTokens * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(tokens);
+        MigrationTrace.mark("dst.commitRead", requestId);
+        commitFromData(ProtoMapping.fromProto(io.llumnix.proto.RequestState.parseFrom(body.limit(len)), tokens), expected, ch);
     }
 
     /** Writes one frame once its blocks are reserved; false when the migration has ended (or just failed). */

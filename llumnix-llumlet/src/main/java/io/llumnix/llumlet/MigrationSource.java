@@ -186,6 +186,9 @@ final class MigrationSource implements AutoCloseable {
             DetachedRequest d = onStep(c -> c.detachForMigration(ticket))
                     .orElseThrow(() -> new MigrationAbort("the request finished, was preempted or aborted before the last stage"));
             detached = Optional.of(d);
+            if (MigrationTrace.ON) {
+                MigrationTrace.mark("src.woke", ticket.requestId() + " detachedAt=" + d.detachedAtNanos());
+            }
             MigratingRequest state = d.state();
             MigrateInReply reply;
             if (recompute) {
@@ -261,8 +264,11 @@ final class MigrationSource implements AutoCloseable {
                     bytesMoved += n;
                     blocksMoved += rest.length;
                 }
-                l.sendCommit(ProtoMapping.toProto(state), dataBytes);
+                MigrationTrace.mark("src.dataSent", ticket.requestId());
+                l.sendCommit(state, dataBytes);
+                MigrationTrace.mark("src.commitSent", ticket.requestId());
                 MigrateInReply reply = l.readReply();
+                MigrationTrace.mark("src.replyRead", ticket.requestId());
                 if (reply.getKind() != MigrateInReply.Kind.COMMITTED) {
                     throw new MigrationAbort("destination answered " + reply.getKind() + ": " + reply.getReason());
                 }

@@ -197,13 +197,17 @@ class TestKvDataChannel {
         Stream s = new Stream();
         MigrateInReply begun = s.begin();
         s.reserve(1);
-        RequestState state = RequestState.newBuilder().setRequestId("r").addTokens(1).addTokens(5).addTokens(6).setPromptLength(3).setRngState(42)
+        // The commit frame carries the token ids as a raw array beside the state (not inside it).
+        RequestState state = RequestState.newBuilder().setRequestId("r").setPromptLength(3).setRngState(42)
                 .setParams(SamplingParamsMessage.newBuilder().setTopP(1).setMaxTokens(200).setIgnoreEos(true)).build();
+        int[] tokens = {1, 5, 6};
         try (SocketChannel ch = connect(begun, begun.getDataTicket(), KvWire.Lane.URGENT)) {
             byte[] bytes = state.toByteArray();
             ByteBuffer meta = ByteBuffer.allocate(KvWire.COMMIT_META_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            meta.putInt(bytes.length).putLong(0).flip();
-            KvWire.writeFully(ch, header(0, 0, 0, KvWire.COMMIT), meta, ByteBuffer.wrap(bytes));
+            meta.putInt(bytes.length).putLong(0).putInt(tokens.length).flip();
+            ByteBuffer ids = ByteBuffer.allocate(tokens.length * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+            ids.asIntBuffer().put(tokens);
+            KvWire.writeFully(ch, header(0, 0, 0, KvWire.COMMIT), meta, ByteBuffer.wrap(bytes), ids);
             ByteBuffer len = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
             assertThat(KvWire.readFully(ch, len)).as("a reply, not %s", s.replies.peek()).isTrue();
             ByteBuffer body = ByteBuffer.allocate(len.flip().getInt());

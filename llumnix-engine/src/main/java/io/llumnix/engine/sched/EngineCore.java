@@ -552,6 +552,16 @@ public final class EngineCore {
      * source), then the new ones.
      */
     public void installMigrated(MigratingRequest m, int[] blockTable, RequestListener listener) {
+        installMigrated(m, blockTable, listener, () -> {});
+    }
+
+    /**
+     * As {@link #installMigrated(MigratingRequest, int[], RequestListener)}, running {@code installed} as soon as the
+     * request is in the running (or waiting) queue: before the bookkeeping whose cost grows with the request's length
+     * (replaying its tokens' text and events, registering its blocks in the prefix cache), which then happens while
+     * the source already knows the migration committed. All of it is done before the next step.
+     */
+    public void installMigrated(MigratingRequest m, int[] blockTable, RequestListener listener, Runnable installed) {
         if (live.containsKey(m.requestId())) {
             throw new IllegalStateException("request " + m.requestId() + " is already live here");
         }
@@ -565,10 +575,6 @@ public final class EngineCore {
         long now = clock.nanoTime();
         for (int i = m.promptLength(); i < toks.length; i++) {
             seq.appendToken(toks[i]);
-            // Rebuild the text assembler's state by replaying the tokens, and hand the listener the same
-            // token events the source produced, so a caller may re-attach from any index (0 included).
-            TextAssembler.Step step = seq.text.add(tokenizer.decodeBytes(toks[i - 1], toks[i]));
-            listener.onEvent(new RequestEvent.Token(seq.requestId, i - m.promptLength(), toks[i], step.text(), now));
         }
         seq.previousTokenId = m.previousTokenId();
         seq.numPreemptions = m.numPreemptions();
@@ -585,9 +591,18 @@ public final class EngineCore {
         if (seq.numComputed == 0) {
             waiting.add(seq);
         } else {
-            registerFullBlocks(seq);
             seq.running = true;
             running.add(seq);
+        }
+        installed.run();
+        for (int i = m.promptLength(); i < toks.length; i++) {
+            // Rebuild the text assembler's state by replaying the tokens, and hand the listener the same
+            // token events the source produced, so a caller may re-attach from any index (0 included).
+            TextAssembler.Step step = seq.text.add(tokenizer.decodeBytes(toks[i - 1], toks[i]));
+            listener.onEvent(new RequestEvent.Token(seq.requestId, i - m.promptLength(), toks[i], step.text(), now));
+        }
+        if (seq.running) {
+            registerFullBlocks(seq);
         }
     }
 
