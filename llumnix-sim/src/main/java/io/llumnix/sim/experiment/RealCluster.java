@@ -24,19 +24,15 @@ import io.llumnix.sim.workload.TraceRequest;
 import io.llumnix.sim.workload.Workload;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.stream.Stream;
 
 /**
  * A real local cluster for validating the simulator: {@code n} CPU engines (each its own step thread and paced
@@ -44,7 +40,14 @@ import java.util.stream.Stream;
  * against them over HTTP with streaming, and records each request's TTFT and end-to-end latency as the client sees
  * them. Each request goes where the real {@link Scheduler} sends it, under the same dispatch policy the simulator
  * runs, over statuses built from the engines' latest step snapshots by the mapping the llumlet and the simulator
- * share ({@link InstanceStatuses}); a request leaves the dispatch ledger once its first token shows it is running.
+ * share ({@link InstanceStatuses}). Each request carries its dispatch id in {@value OpenAiServer#REQUEST_ID_HEADER}, as
+ * the gateway's do, so that an engine's status names it by the id the dispatch ledger knows and the ledger drops it
+ * once the status counts it (else a queued request counts twice, in the ledger and in the status's queue, until its
+ * first token, and the real scheduler places requests differently from the simulated one); at the latest it leaves
+ * the ledger at its first token.
+ *
+ * <p>The client is {@link StreamingHttpClient}: each sender reads its own stream on its own thread, so the measured
+ * TTFT is the cluster's and not the JDK client's thread hand-offs (≈ 2 ms per request on this machine).
  *
  * <p>Every request asks for exactly its output length ({@code max_tokens} with {@code ignore_eos}) and for token ids
  * in every chunk, so that each generated token arrives as one SSE chunk even when it decodes to no text.
@@ -57,18 +60,25 @@ final class RealCluster implements AutoCloseable {
     private final List<OpenAiServer> servers = new ArrayList<>();
     private final List<InstanceMetadata> metadata = new ArrayList<>();
     private final Scheduler scheduler;
-    private final List<Long> sendLatenessNanos = java.util.Collections.synchronizedList(new ArrayList<>());
-    /** Request id → how late its sender left, ns. */
-    private final java.util.Map<Long, Long> lateById = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Request id → how late its sender left, ns, for the latest {@link #replay}. */
+    private Map<Long, Long> lateById = Map.of();
     private final int vocabSize;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-            .build();
+    private final long minStepNanos;
+    /** One client per server, index-aligned with {@link #servers}. */
+    private final List<StreamingHttpClient> clients = new ArrayList<>();
+
+    /**
+     * Connections opened to each server before the replay: more than requests in flight at once on one instance in
+     * the default workload, so that none of them pays for TCP and the server's connection set-up.
+     */
+    private static final int PRECONNECTED = 32;
 
     /** Starts {@code instances} engines whose requests the real scheduler places under {@code dispatchPolicy}. */
     RealCluster(LoadedModel model, EngineConfig config, long minStepNanos, int instances, String dispatchPolicy, long seed) {
         requireNonNull(model, "model is null");
         requireNonNull(config, "config is null");
         this.vocabSize = model.shape().vocabSize();
+        this.minStepNanos = minStepNanos;
         this.scheduler = new Scheduler(SchedulerConfig.builder().schedulingPolicy(dispatchPolicy).enableFullModeScheduling(true)
                 .dispatchSeed(seed).build(), Clock.system());
         try {
@@ -79,6 +89,7 @@ final class RealCluster implements AutoCloseable {
                 engines.add(engine);
                 OpenAiServer server = OpenAiServer.start(engine, OpenAiServerConfig.of("validation-" + i, 0));
                 servers.add(server);
+                clients.add(new StreamingHttpClient("127.0.0.1", server.port(), (int) TimeUnit.MINUTES.toMillis(5)));
                 metadata.add(new InstanceMetadata("validation-" + i, "127.0.0.1", 0, 0, InferType.NEUTRAL, "", "node-validation-" + i,
                         server.servedModelName(), (long) config.numKvBlocks() * config.blockSize(), 0, ""));
             }
@@ -103,23 +114,31 @@ final class RealCluster implements AutoCloseable {
         }
     }
 
-    /** Sends {@code repetitions} lone requests (one at a time) of each kind to instance 0 and returns the medians. */
+    /**
+     * Sends {@code repetitions} lone requests of each kind, one at a time, down the replay's own path (a sender thread
+     * woken at the request's time, dispatch, the same client) and returns the medians: a calibration that takes
+     * another path to the engines would miss what the replay's path costs.
+     */
     LoneRequestTimes loneRequestTimes(int repetitions) {
         int promptTokens = 8;
-        double[] ttft = new double[repetitions];
-        double[] tpot = new double[repetitions];
-        OpenAiServer server = servers.getFirst();
-        try {
-            for (int i = 0; i < repetitions; i++) {
-                ttft[i] = send(server, lone(server, promptTokens, 1), TraceRequest.of(0, 0, promptTokens, 1), System.nanoTime()).ttftMs();
-                tpot[i] = send(server, lone(server, promptTokens, 33), TraceRequest.of(0, 0, promptTokens, 33), System.nanoTime()).meanTpotMs();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("a calibration request failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while calibrating", e);
+        int tpotTokens = 33;
+        // A first-token probe, then a 33-token one once the first is long over, then the next pair once that is over:
+        // 8 paced steps of slack each time.
+        long step = Math.max(minStepNanos, 5_000_000L);
+        long gap = 8 * step;
+        long pair = gap + (tpotTokens + 8) * step;
+        List<TraceRequest> probes = new ArrayList<>();
+        List<String> tails = new ArrayList<>();
+        for (int i = 0; i < repetitions; i++) {
+            long at = i * pair;
+            probes.add(TraceRequest.of(2L * i, at, promptTokens, 1));
+            tails.add(loneTail(promptTokens, 1));
+            probes.add(TraceRequest.of(2L * i + 1, at + gap, promptTokens, tpotTokens));
+            tails.add(loneTail(promptTokens, tpotTokens));
         }
+        List<RequestRecord> records = send(probes, tails, new ConcurrentHashMap<>());
+        double[] ttft = records.stream().filter(r -> r.outputTokens() == 1).mapToDouble(RequestRecord::ttftMs).toArray();
+        double[] tpot = records.stream().filter(r -> r.outputTokens() > 1).mapToDouble(RequestRecord::meanTpotMs).toArray();
         return new LoneRequestTimes(promptTokens, median(ttft), median(tpot));
     }
 
@@ -129,12 +148,13 @@ final class RealCluster implements AutoCloseable {
         return v[v.length / 2];
     }
 
-    private String lone(OpenAiServer server, int promptTokens, int maxTokens) {
+    /** A calibration body without its model (the sender adds the chosen instance's). */
+    private String loneTail(int promptTokens, int maxTokens) {
         StringBuilder prompt = new StringBuilder("[");
         for (int t = 0; t < promptTokens; t++) {
             prompt.append(t == 0 ? "" : ",").append(5 + t % (vocabSize - 5));
         }
-        return "{\"model\":\"" + server.servedModelName() + "\",\"prompt\":" + prompt + "],\"max_tokens\":" + maxTokens
+        return "\"prompt\":" + prompt + "],\"max_tokens\":" + maxTokens
                 + ",\"ignore_eos\":true,\"temperature\":0,\"stream\":true,\"return_token_ids\":true}";
     }
 
@@ -148,6 +168,13 @@ final class RealCluster implements AutoCloseable {
             String id = "warm-up-" + i;
             dispatch(ScheduleRequest.of(id, 8 + i % 184));
             release(id);
+        }
+        try {
+            for (StreamingHttpClient c : clients) {
+                c.preconnect(PRECONNECTED);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot connect to the validation engines", e);
         }
         int[] promptLengths = {8, 64, 192};
         for (int round = 0; round < rounds; round++) {
@@ -194,6 +221,14 @@ final class RealCluster implements AutoCloseable {
             bodies.add("\"prompt\":" + prompt + ",\"max_tokens\":" + r.outputTokens()
                     + ",\"ignore_eos\":true,\"temperature\":0,\"stream\":true,\"return_token_ids\":true}");
         }
+        Map<Long, Long> late = new ConcurrentHashMap<>();
+        List<RequestRecord> records = send(workload.requests(), bodies, late);
+        lateById = late;
+        return records;
+    }
+
+    /** Sends {@code requests[i]} with body tail {@code tails[i]} at its arrival time; fills in how late each sender left. */
+    private List<RequestRecord> send(List<TraceRequest> requests, List<String> tails, Map<Long, Long> late) {
         // Let every sender thread reach its start line first: starting a few hundred platform threads on a busy
         // two-core machine takes far longer than 50 ms, and requests of the first seconds measured that as TTFT.
         long start = System.nanoTime() + 1_000_000_000L;
@@ -201,10 +236,10 @@ final class RealCluster implements AutoCloseable {
         // Platform threads: a sender wakes at its arrival time from the OS timer, not when a carrier thread of the
         // virtual-thread scheduler (busy reading other streams on two cores) gets round to it, which read as TTFT.
         try (var pool = Executors.newThreadPerTaskExecutor(Thread.ofPlatform().daemon(true).name("validation-client-", 0).factory())) {
-            for (int i = 0; i < workload.size(); i++) {
-                TraceRequest r = workload.requests().get(i);
-                String body = bodies.get(i);
-                futures.add(pool.submit(() -> dispatchAndSend(body, r, start)));
+            for (int i = 0; i < requests.size(); i++) {
+                TraceRequest r = requests.get(i);
+                String body = tails.get(i);
+                futures.add(pool.submit(() -> dispatchAndSend(body, r, start, late)));
             }
         }
         List<RequestRecord> records = new ArrayList<>();
@@ -222,18 +257,19 @@ final class RealCluster implements AutoCloseable {
     }
 
     /** At the request's arrival time, asks the scheduler for an instance and sends the request there. */
-    private RequestRecord dispatchAndSend(String bodyTail, TraceRequest r, long start) throws IOException, InterruptedException {
+    private RequestRecord dispatchAndSend(String bodyTail, TraceRequest r, long start, Map<Long, Long> lateById)
+            throws IOException, InterruptedException {
         awaitArrival(start + r.arrivalNanos());
         // A sender woken late by a busy machine is the load generator's delay, not the cluster's: the request's
         // latencies count from when it was actually sent (its record keeps the intended arrival).
         long late = Math.max(0, System.nanoTime() - (start + r.arrivalNanos()));
-        sendLatenessNanos.add(late);
         lateById.put(r.id(), late);
         String id = "r" + r.id();
         int target = dispatch(ScheduleRequest.of(id, r.promptTokens()));
         OpenAiServer server = servers.get(target);
         try {
-            return send(server, "{\"model\":\"" + server.servedModelName() + "\"," + bodyTail, r, start + late, () -> release(id));
+            return send(server, Map.of(OpenAiServer.REQUEST_ID_HEADER, id), "{\"model\":\"" + server.servedModelName() + "\"," + bodyTail, r,
+                    start + late, () -> release(id));
         } finally {
             release(id);
         }
@@ -254,7 +290,7 @@ final class RealCluster implements AutoCloseable {
 
     /** How late each replayed request left its sender thread, ns (a busy machine wakes parked threads late). */
     List<Long> sendLatenessNanos() {
-        return List.copyOf(sendLatenessNanos);
+        return List.copyOf(lateById.values());
     }
 
     /** Index of the instance the scheduler picks, over statuses of the engines' latest steps. */
@@ -289,48 +325,37 @@ final class RealCluster implements AutoCloseable {
     }
 
     private RequestRecord send(OpenAiServer server, String body, TraceRequest r, long start) throws IOException, InterruptedException {
-        return send(server, body, r, start, () -> { });
+        return send(server, Map.of(), body, r, start, () -> { });
     }
 
     /** Sends at the request's arrival time; {@code onFirstToken} runs when the first token arrives. */
-    private RequestRecord send(OpenAiServer server, String body, TraceRequest r, long start, Runnable onFirstToken)
+    private RequestRecord send(OpenAiServer server, Map<String, String> headers, String body, TraceRequest r, long start,
+            Runnable onFirstToken)
             throws IOException, InterruptedException {
         long arrival = start + r.arrivalNanos();
         awaitArrival(arrival);
-        HttpRequest request = HttpRequest.newBuilder(URI.create(server.baseUrl() + "/v1/completions"))
-                .timeout(Duration.ofMinutes(5)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-        HttpResponse<Stream<String>> response = http.send(request, HttpResponse.BodyHandlers.ofLines());
-        long first = -1;
-        int chunks = 0;
-        try (Stream<String> lines = response.body()) {
-            if (response.statusCode() != 200) {
-                throw new IOException("HTTP " + response.statusCode() + ": " + String.join("\n", lines.toList()));
+        long[] first = {-1};
+        int[] chunks = {0};
+        long[] done = {-1};
+        clients.get(servers.indexOf(server)).post("/v1/completions", headers, body, line -> {
+            if (done[0] >= 0 || !line.startsWith("data:")) {
+                return;
             }
-            for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
-                String line = it.next();
-                if (!line.startsWith("data:")) {
-                    continue;
-                }
-                if (line.contains("[DONE]")) {
-                    break;
-                }
-                if (line.contains("\"token_ids\":[") && !line.contains("\"token_ids\":[]")) {
-                    chunks++;
-                    if (first < 0) {
-                        first = System.nanoTime();
-                        onFirstToken.run();
-                    }
+            if (line.contains("[DONE]")) {
+                done[0] = System.nanoTime();
+            } else if (line.contains("\"token_ids\":[") && !line.contains("\"token_ids\":[]")) {
+                chunks[0]++;
+                if (first[0] < 0) {
+                    first[0] = System.nanoTime();
+                    onFirstToken.run();
                 }
             }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
-        long finish = System.nanoTime();
-        if (first < 0) {
+        });
+        long finish = done[0] >= 0 ? done[0] : System.nanoTime();
+        if (first[0] < 0) {
             throw new IOException("request " + r.id() + " streamed no tokens");
         }
-        return new RequestRecord(r.id(), r.priority(), r.promptTokens(), Math.max(1, chunks), arrival - start, first - start,
+        return new RequestRecord(r.id(), r.priority(), r.promptTokens(), Math.max(1, chunks[0]), arrival - start, first[0] - start,
                 finish - start, 0, 0, 0);
     }
 
@@ -342,6 +367,8 @@ final class RealCluster implements AutoCloseable {
         for (LlmEngine e : engines) {
             e.close();
         }
-        http.close();
+        for (StreamingHttpClient c : clients) {
+            c.close();
+        }
     }
 }

@@ -41,7 +41,8 @@ import java.util.Optional;
  * of every instance's latest step; the simulator's rescheduler is off because the in-process engines have no
  * llumlets to migrate between.
  * The profile times the bare executor; what serving adds — the step loop's own work per step and a constant
- * HTTP/dispatch delay — is measured on lone requests to the idle cluster and added (the step overhead to every step's
+ * HTTP/dispatch delay — is measured on lone requests to the idle cluster, sent down the replay's own path (sender
+ * thread, dispatch, client), and added (the step overhead to every step's
  * fixed cost, the delay to every simulated token). The summary also reports the error without those additions.
  * Headline: the relative error (simulated − real) / real of mean and P99 TTFT and of mean and P99 end-to-end
  * latency, as {@code validation_error} in the summary; the target is 15% (goal 10%).
