@@ -16,6 +16,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 
 /**
  * The source's end of one KV data connection ({@link KvWire}): copies each layer's blocks straight from the KV
@@ -27,35 +28,78 @@ final class KvDataLink implements AutoCloseable {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** Frame buffers outlive links: allocating (and zeroing) megabytes per migration is CPU the engine's step pays for. */
     private static final DirectBufferPool BUFFERS = new DirectBufferPool(8);
+    /** Connections whose frames went through shared memory, since start (diagnostics and tests). */
+    private static final java.util.concurrent.atomic.AtomicLong SHARED_MEMORY_LINKS = new java.util.concurrent.atomic.AtomicLong();
 
     private final SocketChannel channel;
     private final ByteBuffer header = ByteBuffer.allocateDirect(KvWire.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
     private final ByteBuffer payload;
     /** The whole payload buffer (a view taken once: {@code ofBuffer} covers only position to limit). */
     private final MemorySegment buffer;
+    /** The shared-memory ring when the destination mapped it: frames then carry no payload on the socket. */
+    private final Optional<KvShm> shm;
+    /** Ring regions {start, end} of frames the destination has not acknowledged yet, oldest first. */
+    private final java.util.ArrayDeque<long[]> unacked = new java.util.ArrayDeque<>();
+    private final ByteBuffer backInt = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    private long ringHead;
 
-    private KvDataLink(SocketChannel channel, int frameBytes) {
+    private KvDataLink(SocketChannel channel, int frameBytes, Optional<KvShm> shm) {
         this.channel = requireNonNull(channel, "channel is null");
-        this.payload = BUFFERS.acquire(frameBytes);
+        this.shm = shm;
+        this.payload = shm.isPresent() ? ByteBuffer.allocateDirect(0) : BUFFERS.acquire(frameBytes);
         this.buffer = MemorySegment.ofBuffer(payload);
     }
 
-    /** Connects to {@code host:port} and introduces itself as {@code lane} of the stream holding {@code ticket}. */
-    static KvDataLink connect(String address, long ticket, KvWire.Lane lane, int frameBytes) throws IOException {
+    /**
+     * Connects to {@code host:port} and introduces itself as {@code lane} of the stream holding {@code ticket}. With
+     * {@code sharedMemory} it offers the destination a {@link KvShm} area and uses it if the destination maps it (same
+     * host); otherwise frames go inline.
+     */
+    static KvDataLink connect(String address, long ticket, KvWire.Lane lane, int frameBytes, boolean sharedMemory) throws IOException {
         int colon = address.lastIndexOf(':');
         if (colon <= 0) {
             throw new IOException("bad data address " + address);
         }
         SocketChannel ch = SocketChannel.open();
+        Optional<KvShm> shm = Optional.empty();
         try {
             ch.setOption(java.net.StandardSocketOptions.TCP_NODELAY, true);
             ch.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))));
-            KvWire.writeFully(ch, KvWire.hello(ticket, lane));
-            return new KvDataLink(ch, frameBytes);
+            // Room for two frames in flight: the next frame is copied in while the destination copies the last one out.
+            shm = sharedMemory ? KvShm.create(2 * alignUp(frameBytes)) : Optional.empty();
+            if (shm.isEmpty()) {
+                KvWire.writeFully(ch, KvWire.hello(ticket, lane));
+                return new KvDataLink(ch, frameBytes, Optional.empty());
+            }
+            KvWire.writeFully(ch, KvWire.helloShm(ticket, lane, shm.get()));
+            ByteBuffer answer = ByteBuffer.allocate(1);
+            boolean mapped = KvWire.readFully(ch, answer) && answer.get(0) == 1;
+            shm.get().unlink();
+            if (!mapped) {
+                shm.get().close();
+                shm = Optional.empty();
+            } else {
+                SHARED_MEMORY_LINKS.incrementAndGet();
+            }
+            return new KvDataLink(ch, frameBytes, shm);
         } catch (IOException | RuntimeException e) {
+            shm.ifPresent(s -> {
+                s.unlink();
+                s.close();
+            });
             ch.close();
             throw e;
         }
+    }
+
+    /** How many data connections of this process have used shared memory. */
+    static long sharedMemoryLinks() {
+        return SHARED_MEMORY_LINKS.get();
+    }
+
+    /** Whether frames go through shared memory. */
+    boolean sharedMemory() {
+        return shm.isPresent();
     }
 
     /**
@@ -69,9 +113,10 @@ final class KvDataLink implements AutoCloseable {
         long wall0 = System.nanoTime();
         long cpu0 = paced ? THREADS.getCurrentThreadCpuTime() : 0;
         int blockBytes = storage.blockFloats() * Float.BYTES;
-        int perFrame = Math.max(1, payload.capacity() / blockBytes);
-        if (perFrame * blockBytes > payload.capacity()) {
-            throw new IllegalStateException("a KV block of " + blockBytes + " bytes exceeds the frame buffer of " + payload.capacity());
+        long capacity = shm.isPresent() ? shm.get().capacity() / 2 : payload.capacity();
+        int perFrame = (int) Math.max(1, capacity / blockBytes);
+        if (perFrame * (long) blockBytes > capacity) {
+            throw new IllegalStateException("a KV block of " + blockBytes + " bytes exceeds the frame buffer of " + capacity);
         }
         int layers = storage.numLayers();
         long sent = 0;
@@ -80,11 +125,27 @@ final class KvDataLink implements AutoCloseable {
                 int n = Math.min(perFrame, physical.length - off);
                 int bytes = n * blockBytes;
                 boolean last = layer == layers - 1 && off + n >= physical.length;
-                storage.readBlocks(layer, Arrays.copyOfRange(physical, off, off + n), buffer.asSlice(0, bytes));
-                header.clear();
-                header.putInt(layer).putInt(firstBlock + off).putInt(n).putInt(last ? KvWire.LAST_OF_STAGE : 0).flip();
-                payload.clear().limit(bytes);
-                KvWire.writeFully(channel, header, payload);
+                int flags = last ? KvWire.LAST_OF_STAGE : 0;
+                int[] blocks = Arrays.copyOfRange(physical, off, off + n);
+                if (shm.isPresent()) {
+                    long at = place(bytes);
+                    try {
+                        storage.readBlocks(layer, blocks, shm.get().region(at, bytes));
+                    } catch (InternalError e) {
+                        // The JVM's answer to a fault in a mapped file: here, /dev/shm ran out of space.
+                        throw new IOException("cannot write the shared-memory frame (is " + KvShm.DIR + " full?): " + e.getMessage(), e);
+                    }
+                    header.clear();
+                    header.putInt(layer).putInt(firstBlock + off).putInt(n)
+                            .putInt(flags | KvWire.SHM | (int) (at / KvShm.ALIGN) << KvWire.OFFSET_SHIFT).flip();
+                    KvWire.writeFully(channel, header);
+                } else {
+                    storage.readBlocks(layer, blocks, buffer.asSlice(0, bytes));
+                    header.clear();
+                    header.putInt(layer).putInt(firstBlock + off).putInt(n).putInt(flags).flip();
+                    payload.clear().limit(bytes);
+                    KvWire.writeFully(channel, header, payload);
+                }
                 sent += bytes;
                 if (paced) {
                     long due = wall0 + (long) ((THREADS.getCurrentThreadCpuTime() - cpu0) / cpuShare);
@@ -121,12 +182,11 @@ final class KvDataLink implements AutoCloseable {
 
     /** The destination's answer to {@link #sendCommit}; EOF when it refused (its reason is on the gRPC stream). */
     MigrateInReply readReply() throws IOException {
-        ByteBuffer len = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        if (!KvWire.readFully(channel, len)) {
-            throw new EOFException("the destination closed the data connection instead of committing");
+        int n;
+        while ((n = readBackInt("the destination closed the data connection instead of committing")) < 0) {
+            acknowledged(n);
         }
-        int n = len.flip().getInt();
-        if (n < 0 || n > KvWire.MAX_MESSAGE_BYTES) {
+        if (n > KvWire.MAX_MESSAGE_BYTES) {
             throw new IOException("bad reply length " + n);
         }
         ByteBuffer body = ByteBuffer.allocate(n);
@@ -134,6 +194,53 @@ final class KvDataLink implements AutoCloseable {
             throw new EOFException("the data connection closed in the middle of the reply");
         }
         return MigrateInReply.parseFrom(body.flip());
+    }
+
+    /**
+     * Where in the ring the next frame of {@code bytes} goes: at the head, or at the start when it does not fit before
+     * the end; waits for acknowledgements until no unacknowledged frame overlaps it. Records it as unacknowledged.
+     */
+    private long place(long bytes) throws IOException {
+        long capacity = shm.orElseThrow().capacity();
+        long at = ringHead + bytes <= capacity ? ringHead : 0;
+        while (overlapsUnacked(at, at + bytes)) {
+            int v = readBackInt("the destination closed the data connection");
+            if (v >= 0) {
+                throw new IOException("expected a frame acknowledgement, got a reply of " + v + " bytes");
+            }
+            acknowledged(v);
+        }
+        unacked.addLast(new long[] {at, at + bytes});
+        ringHead = alignUp(at + bytes);
+        return at;
+    }
+
+    private boolean overlapsUnacked(long start, long end) {
+        for (long[] r : unacked) {
+            if (start < r[1] && r[0] < end) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void acknowledged(int ack) throws IOException {
+        if (ack != KvWire.ACK || unacked.isEmpty()) {
+            throw new IOException("unexpected acknowledgement " + ack + " with " + unacked.size() + " frames unacknowledged");
+        }
+        unacked.removeFirst();
+    }
+
+    private static long alignUp(long n) {
+        return (n + KvShm.ALIGN - 1) / KvShm.ALIGN * KvShm.ALIGN;
+    }
+
+    private int readBackInt(String eofMessage) throws IOException {
+        backInt.clear();
+        if (!KvWire.readFully(channel, backInt)) {
+            throw new EOFException(eofMessage);
+        }
+        return backInt.flip().getInt();
     }
 
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
@@ -152,7 +259,11 @@ final class KvDataLink implements AutoCloseable {
     void release() {
         close();
         if (closed.compareAndSet(false, true)) {
-            BUFFERS.release(payload);
+            if (shm.isPresent()) {
+                shm.get().close();
+            } else {
+                BUFFERS.release(payload);
+            }
         }
     }
 

@@ -9,6 +9,7 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -103,15 +104,17 @@ final class KvDataServer implements AutoCloseable {
             long ticket = hello.getLong();
             int lane = hello.getInt();
             MigrationInHandler h = handlers.get(ticket);
-            if (magic != KvWire.MAGIC || h == null || lane < 0 || lane >= KvWire.Lane.values().length) {
+            if ((magic != KvWire.MAGIC && magic != KvWire.MAGIC_SHM) || h == null || lane < 0 || lane >= KvWire.Lane.values().length) {
                 log.info("closing a KV data connection with an unknown ticket or bad hello");
                 close(ch);
                 return;
             }
+            Optional<KvShm> shm = magic == KvWire.MAGIC_SHM ? mapShared(ch) : Optional.empty();
             Runnable receive = () -> {
                 try {
-                    h.receive(ch);
+                    h.receive(ch, shm);
                 } finally {
+                    shm.ifPresent(KvShm::close);
                     close(ch);
                 }
             };
@@ -124,6 +127,36 @@ final class KvDataServer implements AutoCloseable {
             log.debug("KV data connection failed before its hello: {}", e.toString());
             close(ch);
         }
+    }
+
+    /**
+     * Reads the rest of a shared-memory hello, maps the source's area if it is on this host, and answers whether it
+     * did (the source then sends frames inline).
+     */
+    private static Optional<KvShm> mapShared(SocketChannel ch) throws IOException {
+        ByteBuffer extra = ByteBuffer.allocate(KvWire.HELLO_SHM_EXTRA_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        if (!KvWire.readFully(ch, extra)) {
+            throw new java.io.EOFException("data connection closed in its hello");
+        }
+        extra.flip();
+        long nonce = extra.getLong();
+        long size = extra.getLong();
+        int pathBytes = extra.getInt();
+        if (pathBytes <= 0 || pathBytes > KvWire.MAX_PATH_BYTES) {
+            throw new IOException("bad shared-memory path length " + pathBytes);
+        }
+        ByteBuffer path = ByteBuffer.allocate(pathBytes);
+        if (!KvWire.readFully(ch, path)) {
+            throw new java.io.EOFException("data connection closed in its hello");
+        }
+        Optional<KvShm> shm = KvShm.open(new String(path.array(), java.nio.charset.StandardCharsets.UTF_8), nonce, size);
+        try {
+            KvWire.writeFully(ch, ByteBuffer.wrap(new byte[] {(byte) (shm.isPresent() ? 1 : 0)}));
+        } catch (IOException e) {
+            shm.ifPresent(KvShm::close);
+            throw e;
+        }
+        return shm;
     }
 
     private void close(SocketChannel ch) {

@@ -18,21 +18,39 @@ import java.nio.channels.SocketChannel;
  * last blocks so that the downtime crosses no gRPC hops. The destination installs the request and answers on
  * that connection with a length-prefixed {@code MigrateInReply} (COMMITTED); on a refusal it closes it instead.
  *
+ * <p>On one host the frames' payload may travel through shared memory instead ({@link KvShm}): the source's hello
+ * then names a file in {@code /dev/shm}, the destination answers one byte (1: mapped, 0: send inline), and a frame
+ * flagged {@link #SHM} has no payload on the socket: its blocks are in the area's ring at offset (flags' bits 8–31)
+ * × {@link KvShm#ALIGN}. The destination acknowledges each such frame, in order, once it has copied it out (an int
+ * −1 on the connection, which the source reads before it reuses that space, and skips while it waits for the commit's
+ * reply).
+ *
  * <pre>
  * hello:  int magic 'KVD1' | long ticket | int lane (0 bulk, 1 urgent)      all little-endian
+ * hello (shared memory): int magic 'KVD2' | long ticket | int lane | long nonce | long fileBytes | int pathBytes | path (UTF-8)
+ *         answer: byte 1 (mapped) or 0 (frames inline)                       destination to source
  * frame:  int layer | int firstBlock | int numBlocks | int flags | numBlocks × blockFloats × 4 bytes
  * commit: int 0 | int 0 | int 0 | int COMMIT | int stateBytes | long dataBytes | int numTokens
  *         | RequestState (protobuf, without its tokens) | numTokens × int token id
  * reply:  int length | MigrateInReply (protobuf)                            destination to source
+ * ack:    int -1 (the oldest unacknowledged SHM frame was copied)             destination to source
  * </pre>
  */
 final class KvWire {
 
     static final int MAGIC = 0x4B564431;
+    static final int MAGIC_SHM = 0x4B564432;
+    /** The rest of a shared-memory hello after its first {@link #HELLO_BYTES}: nonce, file size, path length. */
+    static final int HELLO_SHM_EXTRA_BYTES = 20;
+    static final int MAX_PATH_BYTES = 4096;
     static final int HELLO_BYTES = 16;
     static final int HEADER_BYTES = 16;
     static final int LAST_OF_STAGE = 1;
     static final int COMMIT = 2;
+    /** The frame's payload is in the shared-memory ring at {@code (flags >>> OFFSET_SHIFT) × KvShm.ALIGN}, not on the socket. */
+    static final int SHM = 4;
+    static final int OFFSET_SHIFT = 8;
+    static final int ACK = -1;
     static final int COMMIT_META_BYTES = 16;
     /** The most token ids a commit frame may carry. */
     static final int MAX_COMMIT_TOKENS = 4 * 1024 * 1024;
@@ -52,6 +70,13 @@ final class KvWire {
     static ByteBuffer hello(long ticket, Lane lane) {
         ByteBuffer b = ByteBuffer.allocate(HELLO_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         b.putInt(MAGIC).putLong(ticket).putInt(lane.ordinal()).flip();
+        return b;
+    }
+
+    static ByteBuffer helloShm(long ticket, Lane lane, KvShm shm) {
+        byte[] path = shm.path().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(HELLO_BYTES + HELLO_SHM_EXTRA_BYTES + path.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(MAGIC_SHM).putLong(ticket).putInt(lane.ordinal()).putLong(shm.nonce()).putLong(shm.size()).putInt(path.length).put(path).flip();
         return b;
     }
 

@@ -26,6 +26,9 @@ import java.time.Duration;
  *     at each end on this project's reference machine, and on an engine whose step uses every core all of it comes
  *     out of the other requests' steps unless cores sit idle; the default 0.05 bounds the sender at 5% of a core (the
  *     receiver, fed at that pace, uses about as much), which moves 64 MiB in about 1.5 s. The last stage is never paced.
+ * @param sharedMemory on a data connection, offer the destination the frames' payload through a file in
+ *     {@code /dev/shm} both map ({@link KvShm}): two memory copies instead of four and the kernel's network path. Used
+ *     when the destination can map it (same host); otherwise, or when false, frames go over the socket.
  */
 public record MigrationConfig(
         int maxStages,
@@ -37,7 +40,8 @@ public record MigrationConfig(
         int maxMessageBytes,
         boolean dataChannel,
         boolean idlePriorityCopies,
-        double copyCpuShare) {
+        double copyCpuShare,
+        boolean sharedMemory) {
 
     public MigrationConfig {
         if (maxStages < 0) {
@@ -64,38 +68,44 @@ public record MigrationConfig(
     }
 
     public static MigrationConfig defaults() {
-        return new MigrationConfig(3, 4, Duration.ofSeconds(30), 1, 2, 0, 4 * 1024 * 1024, true, true, 0.05);
+        return new MigrationConfig(3, 4, Duration.ofSeconds(30), 1, 2, 0, 4 * 1024 * 1024, true, true, 0.05, true);
     }
 
     public MigrationConfig withMaxStages(int n) {
         return new MigrationConfig(n, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes, dataChannel,
-                idlePriorityCopies, copyCpuShare);
+                idlePriorityCopies, copyCpuShare, sharedMemory);
     }
 
     public MigrationConfig withStepTimeout(Duration d) {
         return new MigrationConfig(maxStages, lastStageMaxBlocks, d, migrateOutSlots, migrateInSlots, watermarkBlocks, maxMessageBytes, dataChannel,
-                idlePriorityCopies, copyCpuShare);
+                idlePriorityCopies, copyCpuShare, sharedMemory);
     }
 
     /** KV over a dedicated data connection (true) or in gRPC messages (false); see {@link #dataChannel()}. */
     public MigrationConfig withDataChannel(boolean enabled) {
         return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks,
-                maxMessageBytes, enabled, idlePriorityCopies, copyCpuShare);
+                maxMessageBytes, enabled, idlePriorityCopies, copyCpuShare, sharedMemory);
     }
 
     public MigrationConfig withIdlePriorityCopies(boolean enabled) {
         return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks,
-                maxMessageBytes, dataChannel, enabled, copyCpuShare);
+                maxMessageBytes, dataChannel, enabled, copyCpuShare, sharedMemory);
+    }
+
+    /** See {@link #sharedMemory()}. */
+    public MigrationConfig withSharedMemory(boolean enabled) {
+        return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks,
+                maxMessageBytes, dataChannel, idlePriorityCopies, copyCpuShare, enabled);
     }
 
     /** See {@link #copyCpuShare()}; 1 sends copy stages as fast as the connection takes them. */
     public MigrationConfig withCopyCpuShare(double share) {
         return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, migrateOutSlots, migrateInSlots, watermarkBlocks,
-                maxMessageBytes, dataChannel, idlePriorityCopies, share);
+                maxMessageBytes, dataChannel, idlePriorityCopies, share, sharedMemory);
     }
 
     public MigrationConfig withSlots(int out, int in) {
         return new MigrationConfig(maxStages, lastStageMaxBlocks, stepTimeout, out, in, watermarkBlocks, maxMessageBytes, dataChannel,
-                idlePriorityCopies, copyCpuShare);
+                idlePriorityCopies, copyCpuShare, sharedMemory);
     }
 }

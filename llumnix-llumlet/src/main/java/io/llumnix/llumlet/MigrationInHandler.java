@@ -329,7 +329,7 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
      * reserved blocks. A connection that fails or closes before the commit refuses the migration (which frees the
      * reservation); after the commit or a release its end is expected. Runs on the connection's own thread.
      */
-    void receive(SocketChannel ch) {
+    void receive(SocketChannel ch, Optional<KvShm> shm) {
         synchronized (this) {
             if (finished) {
                 return;
@@ -339,6 +339,7 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
         ByteBuffer header = ByteBuffer.allocateDirect(KvWire.HEADER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         ByteBuffer payload = ByteBuffer.allocateDirect(0);
         MemorySegment payloadSegment = MemorySegment.ofBuffer(payload);
+        ByteBuffer ack = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         try {
             KvCacheStorage storage = engine.kvStorage().orElseThrow(() -> new IllegalStateException("this instance has no KV storage"));
             long blockBytes = (long) storage.blockFloats() * Float.BYTES;
@@ -364,6 +365,19 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
                 if (n <= 0 || bytes > KvWire.MAX_FRAME_BYTES || layer < 0 || layer >= storage.numLayers()) {
                     dataEnded("bad data frame: layer " + layer + ", " + n + " blocks");
                     return;
+                }
+                if ((flags & KvWire.SHM) != 0) {
+                    if (shm.isEmpty()) {
+                        dataEnded("a shared-memory frame on a connection without shared memory");
+                        return;
+                    }
+                    long offset = (long) (flags >>> KvWire.OFFSET_SHIFT) * KvShm.ALIGN;
+                    if (!writeFrame(storage, layer, first, n, (flags & KvWire.LAST_OF_STAGE) != 0, shm.get().region(offset, bytes))) {
+                        return;
+                    }
+                    ack.clear();
+                    KvWire.writeFully(ch, ack.putInt(KvWire.ACK).flip());
+                    continue;
                 }
                 if (payload.capacity() < bytes) {
                     payload = ByteBuffer.allocateDirect((int) bytes);

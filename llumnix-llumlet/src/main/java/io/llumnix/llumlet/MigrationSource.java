@@ -338,7 +338,7 @@ final class MigrationSource implements AutoCloseable {
                     int frame = Math.max(blockBytes, lane == KvWire.Lane.BULK
                             ? Math.min(config.maxMessageBytes(), BULK_FRAME_BYTES)
                             : config.maxMessageBytes());
-                    link = KvDataLink.connect(dataAddress.orElseThrow(), dataTicket, lane, frame);
+                    link = KvDataLink.connect(dataAddress.orElseThrow(), dataTicket, lane, frame, config.sharedMemory());
                 } catch (IOException e) {
                     throw new MigrationAbort("cannot open the KV data connection to " + dataAddress.orElseThrow() + ": " + e);
                 }

@@ -246,11 +246,40 @@ class TestKvDataChannel {
         MigrationConfig d = MigrationConfig.defaults();
         // Two-token blocks and no last-stage threshold: a stage for every block filled meanwhile, up to 8, over one
         // bulk connection, with frames smaller than a stage, paced.
-        MigrationConfig eager = new MigrationConfig(8, 0, d.stepTimeout(), 1, 1, 0, 64 * 1024, true, true, 0.25);
+        MigrationConfig eager = new MigrationConfig(8, 0, d.stepTimeout(), 1, 1, 0, 64 * 1024, true, true, 0.25, true);
         try (LlmEngine d2 = MigrationFixture.engine("dst", MigrationFixture.config(2048, 48).withBlockSize(2));
                 Llumlet l2 = MigrationFixture.llumlet(d2, "dst", d)) {
             MigrationOutcome o = migrateAndCompare(eager, 20, 2, d2, l2);
             assertThat(o.stages()).as(o.toString()).isGreaterThan(1);
+        }
+    }
+
+    @Test
+    void framesThroughSharedMemory_orOverTheSocket_tokenIdentical_andNoFileLeftBehind() throws Exception {
+        MigrationConfig d = MigrationConfig.defaults();
+        MigrationConfig eager = new MigrationConfig(8, 0, d.stepTimeout(), 1, 1, 0, 64 * 1024, true, true, 0.25, true);
+        java.util.Set<String> before = shmFiles();
+        try (LlmEngine d2 = MigrationFixture.engine("dst", MigrationFixture.config(2048, 48).withBlockSize(2));
+                Llumlet l2 = MigrationFixture.llumlet(d2, "dst", d)) {
+            long shared = KvDataLink.sharedMemoryLinks();
+            MigrationOutcome viaShm = migrateAndCompare(eager, 20, 2, d2, l2);
+            assertThat(viaShm.stages()).isGreaterThan(1);
+            assertThat(KvDataLink.sharedMemoryLinks() - shared).as("connections that used shared memory").isEqualTo(2);
+            shared = KvDataLink.sharedMemoryLinks();
+            MigrationOutcome viaSocket = migrateAndCompare(eager.withSharedMemory(false), 20, 2, d2, l2);
+            assertThat(viaSocket.bytesMoved()).isPositive();
+            assertThat(KvDataLink.sharedMemoryLinks()).isEqualTo(shared);
+        }
+        assertThat(shmFiles()).as("files in %s", KvShm.DIR).isSubsetOf(before);
+    }
+
+    private static java.util.Set<String> shmFiles() throws java.io.IOException {
+        if (!java.nio.file.Files.isDirectory(KvShm.DIR)) {
+            return java.util.Set.of();
+        }
+        try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(KvShm.DIR)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(KvShm.PREFIX))
+                    .collect(java.util.stream.Collectors.toSet());
         }
     }
 

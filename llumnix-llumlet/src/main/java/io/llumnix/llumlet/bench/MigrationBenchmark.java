@@ -282,7 +282,9 @@ public final class MigrationBenchmark {
         long resume = o.committed() && f.firstRemoteTokenNanos() > 0
                 ? o.downtimeNanos() + f.firstRemoteTokenNanos() - f.migratedNanos()
                 : 0;
-        Window baseline = others.window(f.firstTokenNanos(), window[0]);
+        // From the request's second token: intervals ending at its first token may span its prefill step, which is
+        // not the decoding batch the copy window sees (and is long, uncached, in the reference run).
+        Window baseline = others.window(f.sourceTokenNanos(1), window[0]);
         // While the copy stages run the batch is the baseline's batch (the migrated request still decodes in it);
         // from the detach on it is not (one request fewer, and a long one: the others' steps get cheaper on their
         // own) and after the commit the destination, which shares this machine's cores, starts decoding the
@@ -296,7 +298,7 @@ public final class MigrationBenchmark {
         // slowdown (not subtracted: one reference run per length makes it as noisy as the figure itself).
         FollowedRequest ref = reference.run();
         long refStart = ref.sourceTokenNanos(options.decodeBeforeMigration() - 1);
-        Window controlBaseline = others.window(ref.firstTokenNanos(), refStart);
+        Window controlBaseline = others.window(ref.sourceTokenNanos(1), refStart);
         Window controlDuring = others.window(refStart, refStart + Math.max(0, detached - window[0]));
         return new Run(mode, o, resume, identical, baseline, during, duringWhole, controlBaseline, controlDuring);
     }
