@@ -131,7 +131,7 @@ public final class Llumlet implements AutoCloseable {
                 outSlots.acquire();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return new MigrationOutcome(requestId, MigrationOutcome.Result.SKIPPED, "interrupted", 0, 0, 0, 0, 0, 0);
+                return new MigrationOutcome(requestId, MigrationOutcome.Result.SKIPPED, "interrupted", 0, 0, 0, 0, 0, 0, 0);
             }
             try {
                 return source.migrate(requestId, dstAddress, recompute);

@@ -56,6 +56,8 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
     private long ticket;
     private long dataBytes;
     private int installedBlocks;
+    /** System.nanoTime() when the request joined the running queue (written on the step thread, read after the install). */
+    private volatile long installedAtNanos;
     private String requestId = "";
     private boolean haveSlot;
     private int[] reserved = new int[0];
@@ -191,13 +193,13 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
         MigrationTrace.mark("dst.bytesHere", requestId);
         int[] table = reserved;
         installedBlocks = table.length;
-        Runnable answer = () -> {};
+        Runnable answer = () -> installedAtNanos = System.nanoTime();
         if (replyTo.isPresent()) {
-            ByteBuffer reply = encode(committedReply());
             // On the step thread, before it steps again: a tiny write into an empty socket buffer, it does not block.
             answer = () -> {
+                installedAtNanos = System.nanoTime();
                 MigrationTrace.mark("dst.installed", requestId);
-                writeQuietly(replyTo.get(), reply);
+                writeQuietly(replyTo.get(), encode(committedReply()));
             };
         }
         onStep(engine.installMigrated(state, table, answer));
@@ -213,6 +215,7 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
                 .setApiAddress(apiAddress)
                 .setInstanceId(instanceId)
                 .setBlocksReserved(installedBlocks)
+                .setInstalledAtNanos(installedAtNanos)
                 .build();
     }
 

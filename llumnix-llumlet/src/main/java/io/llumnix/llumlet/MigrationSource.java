@@ -223,7 +223,8 @@ final class MigrationSource implements AutoCloseable {
                 }
             }
             committed = true;
-            long downtime = clock.nanoTime() - d.detachedAtNanos();
+            long commitAck = clock.nanoTime() - d.detachedAtNanos();
+            long downtime = timeInNoBatch(d.detachedAtNanos(), reply.getInstalledAtNanos(), commitAck);
             try {
                 onStep(c -> {
                     c.completeMigrationOut(d, reply.getInstanceId(), reply.getApiAddress());
@@ -238,7 +239,8 @@ final class MigrationSource implements AutoCloseable {
             // Every send has returned: the frame buffers can go back to the pool.
             links.values().forEach(KvDataLink::release);
             links.clear();
-            return outcome(ticket.requestId(), MigrationOutcome.Result.COMMITTED, "", stages, blocksMoved, bytesMoved, downtime, t0, d.detachedAtNanos());
+            return new MigrationOutcome(ticket.requestId(), MigrationOutcome.Result.COMMITTED, "", stages, blocksMoved, bytesMoved, downtime,
+                    clock.nanoTime() - t0, d.detachedAtNanos() - t0, commitAck);
         }
 
         /** One copy stage while the request keeps decoding: reserve (the destination may refuse), send, await. */
@@ -429,6 +431,17 @@ final class MigrationSource implements AutoCloseable {
 
     private MigrationOutcome outcome(String id, MigrationOutcome.Result r, String reason, int stages, long blocks, long bytes, long downtime,
             long t0, long detachedAt) {
-        return new MigrationOutcome(id, r, reason, stages, blocks, bytes, downtime, clock.nanoTime() - t0, detachedAt == 0 ? 0 : detachedAt - t0);
+        return new MigrationOutcome(id, r, reason, stages, blocks, bytes, downtime, clock.nanoTime() - t0, detachedAt == 0 ? 0 : detachedAt - t0,
+                downtime);
+    }
+
+    /**
+     * From the detach to the destination's install when the destination's install time is on this clock — it then
+     * falls between the detach and the acknowledgement, which a clock of another host (or a test's) all but never
+     * does — else the acknowledged time, an upper bound.
+     */
+    static long timeInNoBatch(long detachedAt, long installedAt, long commitAck) {
+        long d = installedAt - detachedAt;
+        return installedAt != 0 && d >= 0 && d <= commitAck ? d : commitAck;
     }
 }

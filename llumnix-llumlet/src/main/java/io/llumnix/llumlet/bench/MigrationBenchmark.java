@@ -45,7 +45,8 @@ import tools.jackson.databind.json.JsonMapper;
  * destination re-prefills prompt and output) — while a client follows it to the destination as a gateway would.
  * Every migrated output is compared with an unmigrated run of the same request.
  *
- * <p>Measured: downtime ({@link MigrationOutcome#downtimeNanos()}: detach → commit acknowledged), total
+ * <p>Measured: downtime ({@link MigrationOutcome#downtimeNanos()}: detach on the source → install on the destination,
+ * both on this host's monotonic clock; the commit's acknowledgement back at the source is reported beside it), total
  * migration time, blocking-copy downtime, recompute time (detach → first destination token at the client,
  * computed as the recompute migration's downtime plus the time from the {@code Migrated} event to that token,
  * which slightly <em>under</em>states it), the other requests' step time while live migrations copy KV (start to
@@ -211,6 +212,7 @@ public final class MigrationBenchmark {
                 long kvBytes = (long) median(blocking, r -> r.outcome().bytesMoved());
                 rows.add(new MigrationBenchResult.Row(length,
                         median(live, r -> r.outcome().downtimeNanos() / 1e6),
+                        median(live, r -> r.outcome().commitAckNanos() / 1e6),
                         median(live, r -> r.outcome().totalNanos() / 1e6),
                         median(live, r -> r.outcome().stages()),
                         median(live, r -> r.resumeNanos() / 1e6),
@@ -280,7 +282,7 @@ public final class MigrationBenchmark {
                     f.tokens().length, expected.length);
         }
         long resume = o.committed() && f.firstRemoteTokenNanos() > 0
-                ? o.downtimeNanos() + f.firstRemoteTokenNanos() - f.migratedNanos()
+                ? o.commitAckNanos() + f.firstRemoteTokenNanos() - f.migratedNanos()
                 : 0;
         // From the request's second token: intervals ending at its first token may span its prefill step, which is
         // not the decoding batch the copy window sees (and is long, uncached, in the reference run).
