@@ -105,13 +105,17 @@ final class ValidationExperiment {
         RealCluster.LoneRequestTimes lone;
         LatencyStats lateness;
         Workload offered;
+        StallMonitor.Report stalls;
         try (RealCluster cluster = new RealCluster(model, servingConfig, minStepNanos, instances, policy, o.seed())) {
             cluster.warmUp(o.quick() ? 2 : 8, 6);
             RealCluster.LoneRequestTimes before = cluster.loneRequestTimes(o.quick() ? 5 : 9);
             // Start the timed run from a collected heap: the warm-up's garbage would otherwise be collected during it,
             // and a young collection on this busy two-core machine stopped every thread for 250 ms once (seen as TTFT).
             System.gc();
+            StallMonitor monitor = new StallMonitor(STALL_THRESHOLD_NANOS);
+            monitor.start();
             realRecords = cluster.replay(workload, o.seed());
+            stalls = monitor.stop();
             offered = cluster.asSent(workload);
             lateness = LatencyStats.of(cluster.sendLatenessNanos().stream().mapToDouble(ns -> ns / 1e6).toArray());
             RealCluster.LoneRequestTimes after = cluster.loneRequestTimes(o.quick() ? 5 : 9);
@@ -146,6 +150,8 @@ final class ValidationExperiment {
         out.println("validation: " + overheads);
         out.printf(Locale.ROOT, "validation: sender threads woke late by P50 %.2f / P99 %.2f ms (not counted in the real latencies; the simulator is offered the requests at those actual times)%n",
                 lateness.p50(), lateness.p99());
+        String stallLine = describe(stalls);
+        out.println("validation: " + stallLine);
         out.println("validation: the same workload in the simulator, at the times the real senders actually sent it ...");
         SimulationResult sim = ClusterSimulation.run(simConfig(served, instances, policy, o.seed()), offered);
         List<RequestRecord> simRecords = delayed(sim.records(), Math.round(httpOverheadMs * 1e6));
@@ -189,6 +195,7 @@ final class ValidationExperiment {
         ReportWriter report = new ReportWriter(o.reportDir().resolve("validation"), "validation: simulator vs a real cluster of CPU engines");
         report.paragraph(profileSource);
         report.paragraph(overheads);
+        report.paragraph(stallLine);
         report.table("validation", table);
         report.csv("real-requests", RequestRecordCsv.toTable(realRecords));
         report.csv("simulated-requests", RequestRecordCsv.toTable(simRecords));
@@ -214,6 +221,23 @@ final class ValidationExperiment {
         summary.put("idle_instance_ttft_ms", idle);
         summary.put("client_send_lateness_ms", Map.of("p50", ExperimentSupport.round(lateness.p50()), "p99",
                 ExperimentSupport.round(lateness.p99())));
+        Map<String, Object> stallSummary = new LinkedHashMap<>();
+        stallSummary.put("threshold_ms", STALL_THRESHOLD_NANOS / 1e6);
+        stallSummary.put("count", stalls.stalls().size());
+        stallSummary.put("longest_ms", ExperimentSupport.round(stalls.longestNanos() / 1e6));
+        stallSummary.put("total_ms", ExperimentSupport.round(stalls.totalNanos() / 1e6));
+        stallSummary.put("process_cores", ExperimentSupport.round(stalls.processCores()));
+        stalls.othersCores().ifPresent(c -> stallSummary.put("other_processes_cores", ExperimentSupport.round(c)));
+        stalls.stealCores().ifPresent(c -> stallSummary.put("steal_cores", ExperimentSupport.round(c)));
+        stallSummary.put("stalls", stalls.stalls().stream().map(st -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("at_s", ExperimentSupport.round(st.atNanos() / 1e9));
+            m.put("ms", ExperimentSupport.round(st.nanos() / 1e6));
+            st.othersCores().ifPresent(c -> m.put("other_processes_cores", ExperimentSupport.round(c)));
+            st.stealCores().ifPresent(c -> m.put("steal_cores", ExperimentSupport.round(c)));
+            return m;
+        }).toList());
+        summary.put("replay_process_stalls", stallSummary);
         summary.put("step_overhead_ms", ExperimentSupport.round(stepOverheadMs));
         summary.put("http_overhead_ms", ExperimentSupport.round(httpOverheadMs));
         summary.put("kv_blocks_per_instance", servingConfig.numKvBlocks());
@@ -246,6 +270,30 @@ final class ValidationExperiment {
     private static EngineProfiler.Result profileEngine(LoadedModel model, EngineConfig config, long minStepNanos, boolean quick) {
         return EngineProfiler.profile(model, config, minStepNanos, profilerSettings(quick), "stories260K-cpu-paced",
                 "measured by the validation experiment");
+    }
+
+    /** Stalls of the whole replaying process: this late a 1 ms sleep. */
+    static final long STALL_THRESHOLD_NANOS = 10_000_000L;
+
+    /** One line on the replay's process stalls and on how busy other processes kept the machine meanwhile. */
+    static String describe(StallMonitor.Report r) {
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "during the replay the process stalled %d times for >= %.0f ms",
+                r.stalls().size(), STALL_THRESHOLD_NANOS / 1e6));
+        if (!r.stalls().isEmpty()) {
+            b.append(String.format(Locale.ROOT, " (longest %.0f ms, %.0f ms in all; at", r.longestNanos() / 1e6, r.totalNanos() / 1e6));
+            r.stalls().stream().sorted(java.util.Comparator.comparingLong(StallMonitor.Stall::nanos).reversed()).limit(5).forEach(st -> {
+                b.append(String.format(Locale.ROOT, " %.1f s: %.0f ms", st.atNanos() / 1e9, st.nanos() / 1e6));
+                st.othersCores().ifPresent(c -> b.append(String.format(Locale.ROOT, ", other processes %.2f cores", c)));
+                st.stealCores().ifPresent(c -> b.append(String.format(Locale.ROOT, ", steal %.2f", c)));
+                b.append(';');
+            });
+            b.setLength(b.length() - 1);
+            b.append(')');
+        }
+        b.append(String.format(Locale.ROOT, "; this process used %.2f cores", r.processCores()));
+        r.othersCores().ifPresent(c -> b.append(String.format(Locale.ROOT, ", other processes %.2f", c)));
+        r.stealCores().ifPresent(c -> b.append(String.format(Locale.ROOT, ", hypervisor steal %.2f", c)));
+        return b.toString();
     }
 
     /** Points within the workload's range: prompts up to the length cap, batches up to a busy instance's. */
