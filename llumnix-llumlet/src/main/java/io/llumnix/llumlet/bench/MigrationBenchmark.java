@@ -411,9 +411,11 @@ public final class MigrationBenchmark {
                 }
                 case "--min-source-step-ms" -> o.withMinSourceStepTime(Duration.ofMillis(Long.parseLong(v)));
                 case "--json" -> o.withJson(Path.of(v));
+                case "--copy-cpu-share" -> o.withMigration(o.migration().withCopyCpuShare(Double.parseDouble(v)));
+                case "--shared-memory" -> o.withMigration(o.migration().withSharedMemory(Boolean.parseBoolean(v)));
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
                         + "; valid: --model, --lengths, --repetitions, --recompute-repetitions, --warmup, --others, --tokens, "
-                        + "--min-source-step-ms, --json");
+                        + "--min-source-step-ms, --copy-cpu-share, --shared-memory, --json");
             };
         }
         MigrationBenchResult r = run(o, System.out);
