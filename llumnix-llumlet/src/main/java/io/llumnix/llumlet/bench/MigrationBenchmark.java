@@ -168,6 +168,20 @@ public final class MigrationBenchmark {
                 }
                 out.printf(Locale.ROOT, "warm-up round %d done%n", w + 1);
             }
+            if (options.warmup() > 0) {
+                // Every other length once too (no recompute: its minutes of prefill warm nothing the others use):
+                // otherwise the JIT compiles their paths during the measured windows, on the cores the steps use.
+                for (int length : options.lengths()) {
+                    if (length != shortest) {
+                        int[] prompt = randomPrompt(random, length, vocabSize);
+                        SamplingParams params = params(random.nextLong());
+                        Reference expected = reference(prompt, params);
+                        migrateOnce(Mode.LIVE, prompt, params, expected, others);
+                        migrateOnce(Mode.BLOCKING, prompt, params, expected, others);
+                        out.printf(Locale.ROOT, "warm-up at %d tokens done%n", length);
+                    }
+                }
+            }
             for (int length : options.lengths()) {
                 int[] prompt = randomPrompt(random, length, vocabSize);
                 SamplingParams params = params(random.nextLong());
@@ -261,9 +275,11 @@ public final class MigrationBenchmark {
         long[] window = new long[2];
         FollowedRequest f = new FollowedRequest(id, Optional.of(peer), index -> {
             if (index == options.decodeBeforeMigration() - 1) {
+                CpuDiag.start(peer.pid());
                 window[0] = System.nanoTime();
                 llumlets.get(mode).migrate(id, peer.address(), mode == Mode.RECOMPUTE).whenComplete((o, e) -> {
                     window[1] = System.nanoTime();
+                    CpuDiag.end(id, window[1] - window[0]);
                     if (e != null) {
                         outcome.completeExceptionally(e);
                     } else {
