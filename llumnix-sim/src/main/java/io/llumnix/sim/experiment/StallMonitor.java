@@ -60,7 +60,10 @@ final class StallMonitor {
     private record Sample(long atNanos, long machineBusyNanos, long stealNanos, long processCpuNanos) {}
 
     private final long thresholdNanos;
-    private final List<Long[]> stalls = new ArrayList<>();
+    /** A late wake-up as the watcher saw it: ns since start, and how late. */
+    private record Late(long atNanos, long nanos) {}
+
+    private final List<Late> stalls = new ArrayList<>();
     private final List<Sample> samples = new ArrayList<>();
     private final com.sun.management.OperatingSystemMXBean os =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
@@ -94,7 +97,7 @@ final class StallMonitor {
             long late = now - before - 1_000_000L;
             if (late >= thresholdNanos) {
                 synchronized (this) {
-                    stalls.add(new Long[] {before + 1_000_000L - startNanos, late});
+                    stalls.add(new Late(before + 1_000_000L - startNanos, late));
                 }
             }
             if (now >= nextSample) {
@@ -128,9 +131,10 @@ final class StallMonitor {
             samples.add(sample());
             List<Stall> out = new ArrayList<>();
             long window = SAMPLE_MS * 1_000_000L;
-            for (Long[] s : stalls) {
-                long at = startNanos + s[0];
-                out.add(new Stall(s[0], s[1], othersCores(at - window, at + s[1] + window), stealCores(at - window, at + s[1] + window)));
+            for (Late s : stalls) {
+                long from = startNanos + s.atNanos() - window;
+                long to = startNanos + s.atNanos() + s.nanos() + window;
+                out.add(new Stall(s.atNanos(), s.nanos(), othersCores(from, to), stealCores(from, to)));
             }
             Sample first = samples.getFirst();
             Sample last = samples.getLast();
