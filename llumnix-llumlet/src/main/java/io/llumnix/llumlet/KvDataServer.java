@@ -134,21 +134,14 @@ final class KvDataServer implements AutoCloseable {
      * did (the source then sends frames inline).
      */
     private static Optional<KvShm> mapShared(SocketChannel ch) throws IOException {
-        ByteBuffer extra = ByteBuffer.allocate(KvWire.HELLO_SHM_EXTRA_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        if (!KvWire.readFully(ch, extra)) {
-            throw new java.io.EOFException("data connection closed in its hello");
-        }
-        extra.flip();
+        ByteBuffer extra = KvWire.readExactly(ch, KvWire.HELLO_SHM_EXTRA_BYTES, "in its hello");
         long nonce = extra.getLong();
         long size = extra.getLong();
         int pathBytes = extra.getInt();
         if (pathBytes <= 0 || pathBytes > KvWire.MAX_PATH_BYTES) {
             throw new IOException("bad shared-memory path length " + pathBytes);
         }
-        ByteBuffer path = ByteBuffer.allocate(pathBytes);
-        if (!KvWire.readFully(ch, path)) {
-            throw new java.io.EOFException("data connection closed in its hello");
-        }
+        ByteBuffer path = KvWire.readExactly(ch, pathBytes, "in its hello");
         Optional<KvShm> shm = KvShm.open(new String(path.array(), java.nio.charset.StandardCharsets.UTF_8), nonce, size);
         try {
             KvWire.writeFully(ch, ByteBuffer.wrap(new byte[] {(byte) (shm.isPresent() ? 1 : 0)}));

@@ -96,6 +96,15 @@ final class KvWire {
         return true;
     }
 
+    /** Reads exactly {@code n} bytes into a new little-endian buffer, flipped for reading; EOF (with {@code what}) if the connection ends first. */
+    static ByteBuffer readExactly(SocketChannel ch, int n, String what) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+        if (n > 0 && !readFully(ch, b)) {
+            throw new EOFException("data connection closed " + what);
+        }
+        return b.flip();
+    }
+
     static void writeFully(SocketChannel ch, ByteBuffer... bufs) throws IOException {
         long left = 0;
         for (ByteBuffer b : bufs) {

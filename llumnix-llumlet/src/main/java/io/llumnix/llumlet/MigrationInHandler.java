@@ -400,11 +400,7 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
     }
 
     private void receiveCommit(SocketChannel ch) throws IOException {
-        ByteBuffer meta = ByteBuffer.allocate(KvWire.COMMIT_META_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        if (!KvWire.readFully(ch, meta)) {
-            throw new java.io.EOFException("data connection closed after a commit header");
-        }
-        meta.flip();
+        ByteBuffer meta = KvWire.readExactly(ch, KvWire.COMMIT_META_BYTES, "after a commit header");
         int len = meta.getInt();
         long expected = meta.getLong();
         int numTokens = meta.getInt();
@@ -412,11 +408,7 @@ final class MigrationInHandler implements StreamObserver<MigrateInMessage> {
             dataEnded("bad commit frame of " + len + " bytes and " + numTokens + " tokens");
             return;
         }
-        ByteBuffer body = ByteBuffer.allocate(len + numTokens * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-        if (body.capacity() > 0 && !KvWire.readFully(ch, body)) {
-            throw new java.io.EOFException("data connection closed in the middle of a commit");
-        }
-        body.flip();
+        ByteBuffer body = KvWire.readExactly(ch, len + numTokens * Integer.BYTES, "in the middle of a commit");
         int[] tokens = new int[numTokens];
         body.slice(len, numTokens * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN).asIntBuffer().get(tokens);
         MigrationTrace.mark("dst.commitRead", requestId);
