@@ -152,7 +152,9 @@ class TestReschedulingEndToEnd {
             assertThat(bestSpread).as("smallest max-min of live requests per instance, loads %s", Arrays.toString(bestLoads)).isLessThanOrEqualTo(2);
             assertThat(migrated).as("live migrations the clients followed").isGreaterThanOrEqualTo(REQUESTS / 2);
             int followed = migrated;
-            awaitUntil("the rescheduler counts the migrations the clients followed", () -> rescheduler.requestsMigrated() == followed);
+            awaitUntil(() -> "the rescheduler counts the migrations the clients followed (" + followed + "; it counts "
+                    + rescheduler.requestsMigrated() + " over " + rescheduler.ordersIssued() + " orders, " + migrations.ordersFailed()
+                    + " of them failed)", () -> rescheduler.requestsMigrated() == followed);
             for (LlmEngine e : engines.values()) {
                 MigrationFixture.awaitIdle(e);
             }
@@ -187,10 +189,15 @@ class TestReschedulingEndToEnd {
     }
 
     static void awaitUntil(String what, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        awaitUntil(() -> what, condition);
+    }
+
+    /** As {@link #awaitUntil(String, java.util.function.BooleanSupplier)}, describing the state at the timeout. */
+    static void awaitUntil(java.util.function.Supplier<String> what, java.util.function.BooleanSupplier condition) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting until " + what);
+                throw new AssertionError("timed out waiting until " + what.get());
             }
             Thread.sleep(5);
         }
