@@ -80,6 +80,24 @@ final class Handshake implements ClientResponseObserver<MigrateInMessage, Migrat
         r.onNext(message);
     }
 
+    /**
+     * Sends {@code message} only if the stream takes it now; false otherwise (flow control, or a stream the
+     * destination already closed). For the abort on the way out, which must not wait: the cancel that follows ends the
+     * stream either way, and the destination frees its reservation on any end.
+     */
+    boolean trySend(MigrateInMessage message) {
+        ClientCallStreamObserver<MigrateInMessage> r = requests;
+        if (closed || !r.isReady()) {
+            return false;
+        }
+        try {
+            r.onNext(message);
+            return true;
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     MigrateInReply await() throws MigrationAbort {
         Object o;
         try {

@@ -21,8 +21,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>The file is created owner-only, starts with a random nonce the destination checks (so a same-named file on
  * another host cannot be mistaken for it), and is deleted as soon as the destination has mapped it (or refused it):
- * the mappings outlive the name, and a crash leaves nothing behind. Closing unmaps; only the thread that uses the
- * mapping may close it.
+ * the mappings outlive the name, and a crash leaves nothing behind. A mapping is released by the garbage collector
+ * once its area is unreachable ({@link Arena#ofAuto()}): a migration that aborts may leave a copy thread writing into
+ * the area for a moment, and an explicit unmap under it is exactly what must not happen.
  */
 final class KvShm implements AutoCloseable {
 
@@ -58,13 +59,12 @@ final class KvShm implements AutoCloseable {
             return Optional.empty();
         }
         Path path = null;
-        Arena arena = Arena.ofShared();
+        Arena arena = Arena.ofAuto();
         try {
             long size = ALIGN + capacity;
             // tmpfs allocates on first write, and a write into a mapping of a full one faults (the copy then fails with
             // an InternalError, which the link turns into an I/O error): leave plenty of room or use the socket.
             if (Files.getFileStore(DIR).getUsableSpace() < 4 * size) {
-                arena.close();
                 return Optional.empty();
             }
             path = Files.createTempFile(DIR, PREFIX, ".kv");
@@ -75,7 +75,6 @@ final class KvShm implements AutoCloseable {
                 return Optional.of(new KvShm(arena, seg, capacity, nonce, path));
             }
         } catch (IOException | RuntimeException e) {
-            arena.close();
             deleteQuietly(path);
             return Optional.empty();
         }
@@ -92,20 +91,17 @@ final class KvShm implements AutoCloseable {
                 || size > ALIGN + 2L * KvWire.MAX_FRAME_BYTES) {
             return Optional.empty();
         }
-        Arena arena = Arena.ofShared();
+        Arena arena = Arena.ofAuto();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             if (ch.size() != size) {
-                arena.close();
                 return Optional.empty();
             }
             MemorySegment seg = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             if (seg.get(ValueLayout.JAVA_LONG_UNALIGNED, 0) != nonce) {
-                arena.close();
                 return Optional.empty();
             }
             return Optional.of(new KvShm(arena, seg, size - ALIGN, nonce, path));
         } catch (IOException | RuntimeException e) {
-            arena.close();
             return Optional.empty();
         }
     }
@@ -139,9 +135,10 @@ final class KvShm implements AutoCloseable {
         deleteQuietly(path);
     }
 
+    /** Done with the area: nothing to do now, the collector unmaps it once it is unreachable (see above). */
     @Override
     public void close() {
-        arena.close();
+        // Arena.ofAuto(): no explicit unmap.
     }
 
     private static void deleteQuietly(Path path) {

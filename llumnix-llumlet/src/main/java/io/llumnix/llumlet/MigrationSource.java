@@ -101,6 +101,11 @@ final class MigrationSource implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("migration of {} to {} failed", requestId, dstAddress, e);
             attempt.rollBack(e.toString());
+            if (attempt.committed) {
+                // The destination runs it (rollBack leaves it there): whatever failed in the cleanup, it moved.
+                return outcome(requestId, MigrationOutcome.Result.COMMITTED, "", attempt.stages, attempt.blocksMoved, attempt.bytesMoved, 0, t0,
+                        attempt.detachedAt());
+            }
             return outcome(requestId, MigrationOutcome.Result.ABORTED, e.toString(), attempt.stages, attempt.blocksMoved, attempt.bytesMoved, 0, t0, attempt.detachedAt());
         }
     }
@@ -387,11 +392,9 @@ final class MigrationSource implements AutoCloseable {
         void rollBack(String reason) {
             closeLinks();
             if (!committed) {
-                try {
-                    hs.send(MigrateInMessage.newBuilder().setAbort(AbortMigration.newBuilder().setReason(reason)).build());
-                } catch (MigrationAbort | RuntimeException ignored) {
-                    // The stream is already broken; the destination frees its reservation when it notices.
-                }
+                // Best effort and without waiting: a stream the destination closed (it refused) is never ready again,
+                // and waiting for it held the request's rollback for the whole step timeout (30 s).
+                hs.trySend(MigrateInMessage.newBuilder().setAbort(AbortMigration.newBuilder().setReason(reason)).build());
                 hs.cancel(reason);
             }
             engine.onStepThread(c -> {
